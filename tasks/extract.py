@@ -1,0 +1,470 @@
+"""Extract stage: every statistic of a clean document, as metric rows.
+
+For each sentence: numbers are read (tasks/numbers.py), the ones that are not
+statistics dropped (tasks/lexicon/nonstats.toml), then each statistic gets
+its role, qualifier, period, category and the growth rate attached to it.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from tasks.numbers import Quantity, find_quantities
+from tasks.periods import PubDate, TimeExpr, find_time_exprs, period_bounds
+from tasks.rules import any_of, rules, rules_version
+from tasks.segment import Sentence, clause_bounds, segment
+
+# Units as the metrics table names them.
+TABLE_UNIT = {"percent_point": "percent", "streak": "year"}
+# English words that end the noun phrase after a number.
+NOUN_STOP = re.compile(
+    r"(?i)^(?:in|of|for|with|to|from|by|at|on|as|which|that|who|whose|were|was|are|is|be|been|have|has|had|will|would|"
+    r"could|can|an|a|the|this|these|those|during|over|under|up|down|year|years|respectively|including|than|or|per|"
+    r"accounting|accounted|benefiting|reaching|reached|increase|increased|decrease|among|across|around|nationwide|"
+    r"through|into|via|after|before|since|while|where|when|its|their|our|and)$"
+)
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+CN_NOUN_END = re.compile(r"[,，。;；:：、()（）\[\]“”\"《》!?！？]|和|及|与|以及|\d")
+DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|in addition|besides|moreover|此外|同时|另外|与此同时)\b")
+CHANGE_ROLES = ("change_pct", "change_abs")
+
+
+@dataclass
+class Metric:
+    """One statistic found in a sentence (positions relative to the sentence)."""
+
+    q: Quantity
+    unit: str
+    role: str
+    qualifier: str | None = None
+    change_pct: float | None = None
+    value: float = 0.0
+    noun: str = ""
+    period: str | None = None
+    category: str = "other"
+    attached: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled context, non-statistic and category patterns."""
+    r = rules()
+    ctx, ns, cat = r.context, r.nonstats, r.categories
+    kw = {c: any_of(v) for c, v in cat["keywords"].items()}
+    return {
+        "nonstat": any_of(ns["span_patterns"]),
+        "list_nouns": re.compile(ns["list_nouns"]),
+        "quotes": [(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
+        + [(a, b, 10_000) for a, b in ns["title_pairs"]],
+        "over_before": re.compile(ctx["qualifier"]["over_before"]),
+        "over_after": re.compile(ctx["qualifier"]["over_after"]),
+        "under_before": re.compile(ctx["qualifier"]["under_before"]),
+        "under_after": re.compile(ctx["qualifier"]["under_after"]),
+        "approx_before": re.compile(ctx["qualifier"]["approx_before"]),
+        "approx_after": re.compile(ctx["qualifier"]["approx_after"]),
+        "increase": re.compile(ctx["growth"]["increase"]),
+        "decrease": re.compile(ctx["growth"]["decrease"]),
+        "respectively": re.compile(ctx["growth"]["respectively"]),
+        "share": re.compile(ctx["growth"]["share"]),
+        "growth_window": ctx["growth"]["window_chars"],
+        "change_abs": re.compile(ctx["change_abs"]["before"]),
+        "rank_before": re.compile(ctx["rank"]["before"]),
+        "rank_after": re.compile(ctx["rank"]["after"]),
+        "times_after": re.compile(ctx["multiple"]["times_after"]),
+        "streak_zh": re.compile(ctx["streak"]["zh_before"]),
+        "keywords": kw,
+        "priority": {c: i for i, c in enumerate(cat["priority"])},
+        "generic_nouns": re.compile(cat["generic_nouns"]),
+    }
+
+
+GENERIC_CATEGORIES = ("patent", "trademark", "copyright")
+
+
+# --- which numbers are statistics -------------------------------------------------
+
+def quoted_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans inside short quotations and inside book titles."""
+    spans = []
+    for opener, closer, max_chars in _patterns()["quotes"]:
+        if opener == closer:
+            pattern = re.compile(re.escape(opener) + r"([^" + re.escape(opener) + r"]{1,%d})" % max_chars + re.escape(closer))
+        else:
+            pattern = re.compile(re.escape(opener) + r"([^" + re.escape(opener + closer) + r"]{1,%d})" % max_chars + re.escape(closer))
+        spans += [(m.start(), m.end()) for m in pattern.finditer(sentence)]
+    return spans
+
+
+def is_rank(sentence: str, q: Quantity) -> bool:
+    """True when the number is a position in a ranking."""
+    p = _patterns()
+    before = sentence[max(0, q.start - 24):q.start]
+    after = sentence[q.end:q.end + 8] if q.unit == "count" and not q.unit_token else sentence[q.core_end:q.core_end + 8]
+    if p["rank_before"].search(before):
+        return True
+    return q.unit_token in ("位", "名") and before.endswith("第") or bool(p["rank_after"].match(after) and before.endswith("第"))
+
+
+def is_year(q: Quantity, sentence: str) -> bool:
+    """A bare calendar year (2023, 2023年) rather than a quantity."""
+    token = sentence[q.core_start:q.core_end]
+    return (
+        q.kind == "arabic" and re.fullmatch(r"(?:19|20)\d{2}", token) is not None
+        and (q.unit == "count" and q.unit_token in ("",) or sentence[q.core_end:q.core_end + 1] == "年")
+    )
+
+
+def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]) -> str | None:
+    """Why a number is not a statistic, or None when it is one."""
+    p = _patterns()
+    core = (q.core_start, q.core_end)
+    after = sentence[q.end:]
+    if any(s <= core[0] and core[1] <= e for s, e in nonstat_spans):
+        return "non-statistic pattern"
+    if is_year(q, sentence):
+        return "year"
+    if q.kind == "ordinal" or sentence[max(0, q.core_start - 1):q.core_start] == "第":
+        return "ordinal"
+    if q.kind in ("chinese", "words") and q.number == 1 and q.unit not in ("percent",):
+        return "the numeral one"
+    if q.kind == "chinese" and not q.unit_token and q.unit == "count":
+        return "Chinese numeral without unit"
+    if q.kind == "chinese" and q.unit_token == "分":
+        return "Chinese numeral before 分"
+    if q.kind == "words" and after[:1] == "-":
+        return "compound adjective"
+    if q.unit == "count" and re.match(r"(?i)^\s*years?\b|^年", after) and not q.unit_token:
+        return "duration in years"
+    if q.unit_token == "年" or q.unit == "streak" and q.unit_token == "年":
+        return "duration in years"
+    if p["list_nouns"].match(after):
+        return "counted list or slogan"
+    return None
+
+
+def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
+    """(table unit, role) of a statistic, None when the context rules it out."""
+    p = _patterns()
+    before = sentence[max(0, q.start - 40):q.start]
+    unit = q.unit
+    if unit == "multiple" and q.unit_token.lower() == "times" and not p["times_after"].match(sentence[q.end:]):
+        unit = "count"
+    if unit == "percent_point":
+        return "percent", "change_abs"
+    if unit == "percent":
+        return "percent", percent_role(sentence, q)
+    if p["change_abs"].search(before):
+        return ("rank" if q.unit_token in ("位", "名") else TABLE_UNIT.get(unit, unit)), "change_abs"
+    return TABLE_UNIT.get(unit, unit), "level"
+
+
+def percent_role(sentence: str, q: Quantity) -> str:
+    """`change_pct` for a growth rate, `share` for a part of a whole."""
+    p = _patterns()
+    clause_start, _ = clause_bounds(sentence, q.start, q.end)
+    window = sentence[max(clause_start, q.start - p["growth_window"]):q.start]
+    growth = list(p["increase"].finditer(window)) + list(p["decrease"].finditer(window))
+    if not growth:
+        return "share"
+    last = max(growth, key=lambda m: m.end())
+    between = window[last.end():]
+    if re.match(r"(?i)^\s*(?:to|至|到)\b", between) or re.match(r"^\s*(?:至|到)", between):
+        return "share"
+    share = [m for m in p["share"].finditer(window) if m.start() > last.end()]
+    return "share" if share else "change_pct"
+
+
+def qualifier_of(sentence: str, q: Quantity) -> str | None:
+    """`over`, `under`, `approx` or None, from the words around the number."""
+    p = _patterns()
+    before = sentence[max(0, q.start - 30):q.start]
+    after = sentence[q.end:q.end + 4]
+    if q.suffix_more or p["over_before"].search(before) or p["over_after"].match(after):
+        return "over"
+    if p["under_before"].search(before) or p["under_after"].match(after):
+        return "under"
+    if p["approx_before"].search(before) or p["approx_after"].match(after):
+        return "approx"
+    return None
+
+
+def growth_sign(sentence: str, q: Quantity) -> float:
+    """-1 when the words before a change say it fell, else 1."""
+    p = _patterns()
+    window = sentence[max(0, q.start - p["growth_window"]):q.start]
+    inc = [m.end() for m in p["increase"].finditer(window)]
+    dec = [m.end() for m in p["decrease"].finditer(window)]
+    return -1.0 if dec and (not inc or max(dec) > max(inc)) else 1.0
+
+
+def read_metrics(sentence: str) -> list[Metric]:
+    """The statistics of one sentence with unit, role, qualifier and signed value."""
+    nonstat = [(m.start(), m.end()) for m in _patterns()["nonstat"].finditer(sentence)]
+    nonstat += quoted_spans(sentence)
+    metrics = []
+    for q in find_quantities(sentence):
+        if is_rank(sentence, q):
+            metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
+            continue
+        if drop_reason(sentence, q, nonstat):
+            continue
+        unit, role = unit_and_role(sentence, q)
+        value = q.value * (growth_sign(sentence, q) if role in CHANGE_ROLES else 1.0)
+        metrics.append(Metric(q=q, unit=unit, role=role, value=value, qualifier=qualifier_of(sentence, q)))
+    return metrics
+
+
+# --- growth rates attached to levels ----------------------------------------------
+
+def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
+    """Give levels the growth rates stated for them; return the metrics that keep a row."""
+    p = _patterns()
+    rates = [m for m in metrics if m.role == "change_pct"]
+    groups: list[list[Metric]] = []
+    for rate in rates:
+        if groups and _coordinated(sentence, groups[-1][-1], rate, metrics):
+            groups[-1].append(rate)
+        else:
+            groups.append([rate])
+    for group in groups:
+        tail = sentence[group[-1].q.end:group[-1].q.end + 40]
+        head = sentence[max(0, group[0].q.start - 12):group[0].q.start]
+        levels = [
+            m for m in metrics
+            if m.role == "level" and m.unit != "percent" and m.change_pct is None and m.q.end <= group[0].q.start
+        ]
+        if len(group) > 1 and (p["respectively"].search(tail) or p["respectively"].search(head)):
+            targets = levels[-len(group):]
+            if len(targets) == len(group):
+                for level, rate in zip(targets, group):
+                    level.change_pct, rate.attached = rate.value, True
+            continue
+        for rate in group:
+            if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
+                continue
+            level = levels.pop()
+            level.change_pct, rate.attached = rate.value, True
+    return [m for m in metrics if not m.attached]
+
+
+def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:
+    """True when two rates are listed together ("42.3% and 36.0%")."""
+    between = sentence[a.q.end:b.q.start]
+    return bool(re.fullmatch(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?", between))
+
+
+def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> bool:
+    """True when another growth rate stands between a level and a rate."""
+    if level is None:
+        return True
+    return any(
+        m is not rate and m.role == "change_pct" and level.q.end <= m.q.start < rate.q.start for m in metrics
+    )
+
+
+# --- periods ----------------------------------------------------------------------
+
+def _context_year(exprs: list[TimeExpr], published: PubDate | None) -> int | None:
+    """The latest year named by earlier non-`since` expressions, else the publication year."""
+    years = [t.year for t in exprs if t.kind != "since" and t.year]
+    return years[-1] if years else (published.year if published else None)
+
+
+def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], carried: list[TimeExpr],
+                   item_exprs: list[TimeExpr], published: PubDate | None) -> None:
+    """Set each metric's period from the time expressions around it."""
+    for m in metrics:
+        expr = _expr_for(sentence, m, exprs, metrics) or (carried[-1] if carried else None)
+        if expr is None:
+            continue
+        earlier = item_exprs + [t for t in exprs if t.end <= m.q.start and t is not expr]
+        m.period = expr.period(published, _context_year(earlier, published))
+
+
+def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric]) -> TimeExpr | None:
+    """The time expression a metric belongs to in its own sentence."""
+    clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
+    following = [
+        t for t in exprs
+        if t.start >= m.q.end and t.end <= clause_end
+        and not any(o is not m and m.q.end <= o.q.start < t.start for o in metrics)
+    ]
+    if following:
+        return following[0]
+    preceding = [t for t in exprs if t.end <= m.q.start]
+    return preceding[-1] if preceding else None
+
+
+# --- categories and metric names --------------------------------------------------
+
+def noun_after(sentence: str, m: Metric) -> str:
+    """The words right after a number that name what it counts."""
+    rest = sentence[m.q.end:]
+    if re.match(r"\s*[A-Za-z]", rest):
+        words = []
+        for w in ENGLISH_WORD.finditer(rest[:120]):
+            gap = rest[(words[-1][1] if words else 0):w.start()]
+            if (words and not re.fullmatch(r"\s+|\s*\(\s*", gap)) or (not words and gap.strip()):
+                break
+            if NOUN_STOP.match(w.group()):
+                if w.group().lower() == "the" and not words:
+                    continue
+                break
+            words.append((w.group(), w.end()))
+            if len(words) == 6:
+                break
+        return " ".join(w for w, _ in words)
+    stop = CN_NOUN_END.search(rest)
+    noun = rest[:stop.start() if stop else 24][:24]
+    return noun.strip()
+
+
+def keyword_hits(text: str) -> list[tuple[int, str]]:
+    """(end position, category) of every category keyword in a text."""
+    hits = []
+    for category, pattern in _patterns()["keywords"].items():
+        hits += [(k.end(), category) for k in pattern.finditer(text) if k.group()]
+    return hits
+
+
+def pick_category(hits: list[tuple[int, str]], head_final: bool = False) -> str | None:
+    """The category a list of keyword hits speaks for, specific subjects first."""
+    if not hits:
+        return None
+    specific = [h for h in hits if h[1] not in GENERIC_CATEGORIES]
+    pool = specific or hits
+    if head_final:
+        return max(pool, key=lambda h: h[0])[1]
+    counts: dict[str, int] = {}
+    for _, c in pool:
+        counts[c] = counts.get(c, 0) + 1
+    prio = _patterns()["priority"]
+    return min(counts, key=lambda c: (-counts[c], prio[c]))
+
+
+def _without_other_nouns(sentence: str, m: Metric, metrics: list[Metric]) -> str:
+    """The sentence with the numbers and noun phrases of the other metrics blanked."""
+    chars = list(sentence)
+    for o in metrics:
+        if o is m:
+            continue
+        end = min(len(chars), o.q.end + len(o.noun) + 1)
+        for i in range(o.q.start, end):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_text: str) -> str:
+    """The category of a metric: noun phrase, clause, sentence, then the item before it."""
+    p = _patterns()
+    chinese = not re.match(r"\s*[A-Za-z]", sentence[m.q.end:]) and re.search(r"[\u4e00-\u9fff]", sentence)
+    found = pick_category(keyword_hits(m.noun), head_final=bool(chinese))
+    if found:
+        return found
+    generic_noun = bool(m.noun) and bool(p["generic_nouns"].match(m.noun.split()[-1] if not chinese else m.noun))
+    if m.noun and not generic_noun and not chinese:
+        return "other"
+    earlier = [o for o in metrics if o.q.end <= m.q.start]
+    if earlier and (generic_noun or not m.noun):
+        gap = sentence[earlier[-1].q.end + len(earlier[-1].noun):m.q.start]
+        if re.fullmatch(r"(?i)\s*(?:in|across|from|covering|,? and the second|,? and|在)\s*(?:the )?(?:first |second )?", gap) or not m.noun and re.search(r"(?i)\band\b", gap):
+            return earlier[-1].category
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    clause = sentence[c_start:c_end]
+    fallback = None
+    for text in (clause, _without_other_nouns(sentence, m, metrics)):
+        hits = keyword_hits(text)
+        found = pick_category(hits)
+        if found and found not in GENERIC_CATEGORIES:
+            return found
+        fallback = fallback or found
+    if fallback:
+        return fallback
+    return pick_category(keyword_hits(item_text)) or "other"
+
+
+def metric_name(sentence: str, m: Metric) -> str:
+    """A short phrase naming what the metric measures."""
+    if m.noun:
+        return m.noun
+    c_start, _ = clause_bounds(sentence, m.q.start, m.q.end)
+    return sentence[c_start:m.q.start].strip()[-80:]
+
+
+# --- the document ------------------------------------------------------------------
+
+def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
+                             item_text: str, published: PubDate | None) -> tuple[list[Metric], list[TimeExpr]]:
+    """Metrics of one sentence and the time expressions it holds."""
+    text = sentence.text
+    exprs = find_time_exprs(text, published)
+    metrics = read_metrics(text)
+    for m in metrics:
+        m.noun = noun_after(text, m)
+    metrics = attach_growth(text, metrics)
+    assign_periods(text, metrics, exprs, carried, item_exprs, published)
+    for m in metrics:
+        m.category = assign_category(text, m, metrics, item_text)
+    return metrics, exprs
+
+
+def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "") -> list[dict]:
+    """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
+    pub = PubDate.parse(published)
+    rows, seen = [], set()
+    carried: list[TimeExpr] = []
+    item_exprs: list[TimeExpr] = []
+    item_text = ""
+    current_item = None
+    for sentence in segment(text):
+        if sentence.item != current_item:
+            carried, item_exprs, item_text, current_item = [], [], "", sentence.item
+        if DISCOURSE_RESET.match(sentence.text):
+            carried = []
+        metrics, exprs = extract_sentence_metrics(sentence, carried, item_exprs, item_text, pub)
+        carryable = [t for t in exprs if t.kind != "since"]
+        if carryable:
+            carried = carryable
+        item_exprs += exprs
+        item_text += " " + sentence.text
+        for m in metrics:
+            row = metric_row(sentence, m, doc_id, doc_name)
+            key = (row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"], row["qualifier"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
+def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dict:
+    """One metrics-table row."""
+    start, end = period_bounds(m.period)
+    char_start = sentence.start + m.q.start
+    char_end = sentence.start + m.q.start + len(sentence.text[m.q.start:m.q.end].rstrip())
+    surface = m.q.surface
+    value = round(m.value, 6)
+    metric_id = hashlib.sha256(f"{doc_id}|{char_start}|{char_end}|{surface}|{m.unit}|{value}".encode()).hexdigest()[:16]
+    return {
+        "metric_id": metric_id,
+        "doc_id": doc_id,
+        "doc_name": doc_name,
+        "surface": surface,
+        "value": value,
+        "unit": m.unit,
+        "role": m.role,
+        "change_pct": m.change_pct,
+        "qualifier": m.qualifier,
+        "period": m.period,
+        "period_start": start,
+        "period_end": end,
+        "category": m.category,
+        "metric": metric_name(sentence.text, m),
+        "sentence": sentence.text,
+        "char_start": char_start,
+        "char_end": char_end,
+        "rules_version": rules_version(),
+    }

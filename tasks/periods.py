@@ -1,0 +1,240 @@
+"""Time expressions, publication dates, the event calendar and period strings.
+
+Period strings follow ../shared/gold/SCHEMA.md: `2023`, `2023-H1`,
+`2023-Q1-Q3`, `2023-01/2023-10`, `2012/2021`, `@2022-12-31`, `@2022-12`,
+`@2022`. The patterns live in tasks/lexicon/periods.toml and events.toml.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cn2an
+
+from tasks.rules import rules
+
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}
+CN_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "上": 1, "下": 2}
+HALF_WORDS = {"first": 1, "second": 2, "上": 1, "下": 2}
+MONTH_ABBREV = {name[:3]: i for i, name in enumerate(calendar.month_name) if name}
+
+
+@dataclass(frozen=True)
+class PubDate:
+    """A publication date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> "PubDate | None":
+        """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (None stays None)."""
+        if not text:
+            return None
+        parts = [int(p) for p in text.split("-")]
+        return cls(*parts)
+
+    def __str__(self) -> str:
+        out = f"{self.year:04d}"
+        if self.month:
+            out += f"-{self.month:02d}"
+            if self.day:
+                out += f"-{self.day:02d}"
+        return out
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    """A time expression in a sentence: its span, kind and resolved parts."""
+
+    start: int
+    end: int
+    kind: str
+    year: int | None
+    parts: tuple = ()
+
+    def period(self, published: PubDate | None, context_year: int | None) -> str | None:
+        """The period string this expression gives (None when it cannot be resolved)."""
+        y = self.year
+        if self.kind == "stock_now":
+            return f"@{published}" if published else None
+        if self.kind == "year_to_date":
+            if not published:
+                return None
+            if not published.month:
+                return f"{published.year}"
+            return f"{published.year}-01/{published.year}-{published.month:02d}"
+        if y is None:
+            return None
+        if self.kind == "year":
+            return f"{y}"
+        if self.kind == "stock_year":
+            return f"@{y}"
+        if self.kind == "stock_month":
+            return f"@{y}-{self.parts[0]:02d}"
+        if self.kind == "half":
+            return f"{y}-H{self.parts[0]}"
+        if self.kind == "quarters":
+            q1, q2 = self.parts
+            return f"{y}-Q{q1}" if q1 == q2 else f"{y}-Q{q1}-Q{q2}"
+        if self.kind == "months":
+            m1, m2 = self.parts
+            return f"{y}-{m1:02d}/{y}-{m2:02d}"
+        if self.kind == "since":
+            end = context_year or (published.year if published else None)
+            return f"{y}/{end}" if end and end > y else None
+        raise ValueError(f"unknown time expression kind {self.kind!r}")
+
+
+@lru_cache(maxsize=None)
+def _compiled_exprs() -> list[tuple[str, re.Pattern]]:
+    """The time-expression patterns, in priority order."""
+    return [(e["kind"], re.compile(e["pattern"])) for e in rules().periods["expr"]]
+
+
+@lru_cache(maxsize=None)
+def _compiled_events() -> tuple[list, list, re.Pattern]:
+    """(fixed events, numbered series, ongoing-marker pattern)."""
+    ev = rules().events
+    fixed = [(re.compile(e["pattern"], re.I), e["year"], e["month"]) for e in ev.get("fixed", [])]
+    series = [(re.compile(e["pattern"]), e["base_year"], e["month"]) for e in ev.get("series", [])]
+    return fixed, series, re.compile(ev["ongoing"])
+
+
+def ordinal_value(token: str) -> int | None:
+    """Value of an ordinal: `sixth`, `6th`, `六`, `6`."""
+    token = token.strip().lower()
+    if token in ORDINAL_WORDS:
+        return ORDINAL_WORDS[token]
+    digits = re.match(r"\d+", token)
+    if digits:
+        return int(digits.group())
+    try:
+        return int(cn2an.cn2an(token, "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+def event_date(text: str) -> tuple[int, int] | None:
+    """(year, month) of a known event named in `text`, else None."""
+    fixed, series, _ = _compiled_events()
+    for pattern, year, month in fixed:
+        if pattern.search(text):
+            return year, month
+    for pattern, base_year, month in series:
+        m = pattern.search(text)
+        if m:
+            token = next(g for g in m.groups() if g)
+            n = ordinal_value(token)
+            if n:
+                return base_year + n, month
+    return None
+
+
+def ongoing_event_month(text: str) -> str | None:
+    """`YYYY-MM` of an event the text describes as happening now, else None."""
+    _, _, ongoing = _compiled_events()
+    for sentence in re.split(r"(?<=[.!?。！？])\s*", text):
+        if ongoing.search(sentence):
+            found = event_date(sentence)
+            if found:
+                return f"{found[0]}-{found[1]:02d}"
+    return None
+
+
+def _month_number(token: str) -> int:
+    """Month number of `10` or `October`."""
+    return int(token) if token.isdigit() else MONTH_ABBREV[token[:3].lower()]
+
+
+def _expr_year(groups: dict, published: PubDate | None) -> int | None:
+    """The year a time expression names: digits, a relative word, an event or the publication year."""
+    if groups.get("year"):
+        return int(groups["year"])
+    if groups.get("rel"):
+        offset = rules().periods["relative_years"].get(groups["rel"].lower())
+        return published.year + offset if published and offset is not None else None
+    if groups.get("event"):
+        found = event_date(groups["event"])
+        return found[0] if found else None
+    return published.year if published else None
+
+
+def _expr_parts(kind: str, g: dict) -> tuple | None:
+    """Kind-specific parts (month, half, quarters, months) of a match."""
+    if kind == "stock_month":
+        return (_month_number(g.get("month") or g["monthname"]),)
+    if kind == "half":
+        return (HALF_WORDS[g["half"].lower()],)
+    if kind == "quarters":
+        if g.get("q2"):
+            last = CN_SMALL.get(g["q2"]) or {"two": 2, "three": 3}[g["q2"].lower()]
+            return (1, last)
+        q = CN_SMALL.get(g["q1"]) or ORDINAL_WORDS[g["q1"].lower()]
+        return (q, q)
+    if kind == "months":
+        m1 = _month_number(g.get("m1") or g["monthname1"])
+        m2 = _month_number(g.get("m2") or g["monthname2"])
+        return (m1, m2) if 1 <= m1 <= m2 <= 12 else None
+    return ()
+
+
+def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
+    """Every time expression in a sentence, non-overlapping, in text order."""
+    taken: list[tuple[int, int]] = []
+    found = []
+    for kind, pattern in _compiled_exprs():
+        for m in pattern.finditer(sentence):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            g = {k: v for k, v in m.groupdict().items() if v}
+            parts = _expr_parts(kind, g)
+            if parts is None:
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(TimeExpr(m.start(), m.end(), kind, _expr_year(g, published), parts))
+    return sorted(found, key=lambda t: t.start)
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    """The last day of a month."""
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_bounds(period: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day covered by a period string (a stock: its date twice)."""
+    if not period:
+        return None, None
+    if period.startswith("@"):
+        parts = [int(p) for p in period[1:].split("-")]
+        if len(parts) == 3:
+            day = dt.date(*parts)
+        elif len(parts) == 2:
+            day = _last_day(*parts)
+        else:
+            day = dt.date(parts[0], 12, 31)
+        return day, day
+    if "/" in period:
+        a, b = period.split("/")
+        return period_bounds(a)[0], period_bounds(b)[1]
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-H(\d))?(?:-Q(\d)(?:-Q(\d))?)?", period)
+    if not m:
+        raise ValueError(f"not a period: {period!r}")
+    year = int(m.group(1))
+    if m.group(2):
+        month = int(m.group(2))
+        return dt.date(year, month, 1), _last_day(year, month)
+    if m.group(3):
+        half = int(m.group(3))
+        return dt.date(year, 6 * half - 5, 1), _last_day(year, 6 * half)
+    if m.group(4):
+        q1, q2 = int(m.group(4)), int(m.group(5) or m.group(4))
+        return dt.date(year, 3 * q1 - 2, 1), _last_day(year, 3 * q2)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)

@@ -1,0 +1,97 @@
+"""Publication date of a clean text, as far as the text tells it.
+
+In order: a full date in the header (a labelled release date first), a
+month-day dateline with the year inferred from the text, a full date in the
+signature at the end, the month of an event the text calls ongoing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from tasks.periods import MONTH_ABBREV, ongoing_event_month
+from tasks.rules import rules
+
+STANDALONE_YEAR = re.compile(r"(?<![\d\-~至到/.])((?:19|20)\d{2})(?![\d\-~至到/.]|\s*[-~至到]\s*\d)")
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled date patterns."""
+    d = rules().dates
+    return {
+        "full": [re.compile(p) for p in d["full_date"]],
+        "dateline": [re.compile(p, re.M) for p in d["dateline"]],
+        "label": re.compile(d["release_label"]),
+    }
+
+
+def _valid(y: int, m: int, d: int) -> dt.date | None:
+    """A real calendar date, else None."""
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _month(token: str) -> int:
+    """Month number from digits or an English month name."""
+    return int(token) if token.isdigit() else MONTH_ABBREV.get(token[:3].lower(), 0)
+
+
+def full_dates(line: str) -> list[tuple[int, dt.date]]:
+    """(position, date) of every full calendar date in a line."""
+    found = []
+    for pattern in _patterns()["full"]:
+        for m in pattern.finditer(line):
+            day = _valid(int(m["y"]), _month(m["m"]), int(m["d"]))
+            if day:
+                found.append((m.start(), day))
+    return sorted(found, key=lambda x: x[0])
+
+
+def latest_year_mentioned(text: str) -> int | None:
+    """The latest year that stands alone in the text (not in a span like 2023-2025)."""
+    years = [int(y) for y in STANDALONE_YEAR.findall(text)]
+    return max(years) if years else None
+
+
+def _header_date(lines: list[str]) -> dt.date | None:
+    """A full date in the header lines, preferring one right after a release label."""
+    n = rules().dates["header_lines"]
+    label = _patterns()["label"]
+    candidates = []
+    for i, line in enumerate(lines[:n]):
+        for pos, day in full_dates(line):
+            labelled = bool(label.search(line[:pos])) or (i > 0 and pos == 0 and bool(label.search(lines[i - 1])))
+            candidates.append((not labelled, i, day))
+    return min(candidates)[2] if candidates else None
+
+
+def _dateline(lines: list[str], text: str) -> str | None:
+    """A month-day dateline near the top, with the year inferred from the text."""
+    head = "\n".join(lines[:3])
+    for pattern in _patterns()["dateline"]:
+        m = pattern.search(head)
+        if m:
+            year = latest_year_mentioned(text)
+            day = _valid(year, _month(m["m"]), int(m["d"])) if year else None
+            if day:
+                return day.isoformat()
+    return None
+
+
+def detect_published(text: str) -> str | None:
+    """Publication date `YYYY-MM-DD` / `YYYY-MM` / `YYYY`, or None."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    day = _header_date(lines)
+    if day:
+        return day.isoformat()
+    dateline = _dateline(lines, text)
+    if dateline:
+        return dateline
+    footer = [d for line in lines[-rules().dates["footer_lines"]:] for _, d in full_dates(line)]
+    if footer:
+        return footer[-1].isoformat()
+    return ongoing_event_month(text)

@@ -1,0 +1,67 @@
+"""Split clean text into items (list entries or paragraphs), sentences and clauses."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at Chinese or ASCII terminal punctuation; an English period
+# ends one only before white space and not after a common abbreviation.
+SENTENCE_END = re.compile(
+    r"[。！？!?;；]+|(?<!\bNo)(?<!\bno)(?<!\bMr)(?<!\bDr)(?<!\bSt)(?<!\bCo)(?<!\bLtd)(?<!\bInc)(?<!\bvs)(?<!\b[A-Z])\.(?=\s|$)"
+)
+# A list marker at the start of a sentence opens a new item.
+ITEM_START = re.compile(
+    r"^\s*(?:[(\[]?\d{1,2}[)\].、]|[(]?[一二三四五六七八九十]+[)、]|[一二三四五六七八九十]是|第[一二三四五六七八九十]+[,、是]"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly)\b\s*[,:]"
+    r"|(?:the )?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) is\b"
+    r"|in addition\b|besides\b|此外|另外)",
+    re.I,
+)
+# A comma inside a number (6,418) does not break a clause.
+CLAUSE_BREAK = re.compile(r"[，;；:：]|,(?!\d{3}(?!\d))")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document: its text, where it starts, and its item number."""
+
+    text: str
+    start: int
+    item: int
+
+
+def split_sentences(paragraph: str) -> list[tuple[int, str]]:
+    """(offset, text) of each sentence of a paragraph, white space trimmed."""
+    out, pos = [], 0
+    for m in SENTENCE_END.finditer(paragraph):
+        out.append((pos, paragraph[pos:m.end()]))
+        pos = m.end()
+    out.append((pos, paragraph[pos:]))
+    trimmed = []
+    for offset, text in out:
+        lead = len(text) - len(text.lstrip())
+        if text.strip():
+            trimmed.append((offset + lead, text.strip()))
+    return trimmed
+
+
+def segment(text: str) -> list[Sentence]:
+    """Every sentence of a clean text, numbered by item (paragraph or list entry)."""
+    sentences: list[Sentence] = []
+    item = -1
+    offset = 0
+    for paragraph in text.split("\n"):
+        item += 1
+        for i, (pos, sentence) in enumerate(split_sentences(paragraph)):
+            if i and ITEM_START.match(sentence):
+                item += 1
+            sentences.append(Sentence(sentence, offset + pos, item))
+        offset += len(paragraph) + 1
+    return sentences
+
+
+def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end of the clause holding the span [start, end) of a sentence."""
+    left = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    right = CLAUSE_BREAK.search(sentence, end)
+    return left, right.start() if right else len(sentence)
