@@ -23,10 +23,12 @@ NOUN_STOP = re.compile(
     r"(?i)^(?:in|of|for|with|to|from|by|at|on|as|which|that|who|whose|were|was|are|is|be|been|have|has|had|will|would|"
     r"could|can|an|a|the|this|these|those|during|over|under|up|down|year|years|respectively|including|than|or|per|"
     r"accounting|accounted|benefiting|reaching|reached|increase|increased|decrease|among|across|around|nationwide|"
-    r"through|into|via|after|before|since|while|where|when|its|their|our|and)$"
+    r"through|into|via|after|before|since|while|where|when|its|their|our|last|next|this|that)$"
 )
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-CN_NOUN_END = re.compile(r"[,，。;；:：、()（）\[\]“”\"《》!?！？]|和|及|与|以及|\d")
+# A plural noun: the head of most counted phrases ("centers", "cities", "people").
+PLURAL = re.compile(r"(?i)(?<!\bi)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\bu)(?<!ss)(?<!ou)s$|^(?:people|children|staff|personnel)$")
+CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？]|和|及|与|以及|\d")
 DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|in addition|besides|moreover|此外|同时|另外|与此同时)\b")
 CHANGE_ROLES = ("change_pct", "change_abs")
 
@@ -42,6 +44,7 @@ class Metric:
     change_pct: float | None = None
     value: float = 0.0
     noun: str = ""
+    noun_end: int = 0
     period: str | None = None
     category: str = "other"
     attached: bool = False
@@ -108,6 +111,14 @@ def is_rank(sentence: str, q: Quantity) -> bool:
     return q.unit_token in ("位", "名") and before.endswith("第") or bool(p["rank_after"].match(after) and before.endswith("第"))
 
 
+def as_streak(sentence: str, q: Quantity) -> Quantity:
+    """A number of years after 连续 ("连续两年") read as a streak in years."""
+    if q.unit == "count" and not q.unit_token and sentence[q.end:q.end + 1] == "年" and \
+            _patterns()["streak_zh"].search(sentence[:q.start]):
+        return replace(q, end=q.end + 1, surface=sentence[q.start:q.end + 1].strip(), unit="streak", unit_token="年")
+    return q
+
+
 def is_year(q: Quantity, sentence: str) -> bool:
     """A bare calendar year (2023, 2023年) rather than a quantity."""
     token = sentence[q.core_start:q.core_end]
@@ -137,8 +148,6 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
     if q.kind == "words" and after[:1] == "-":
         return "compound adjective"
     if q.unit == "count" and re.match(r"(?i)^\s*years?\b|^年", after) and not q.unit_token:
-        return "duration in years"
-    if q.unit_token == "年" or q.unit == "streak" and q.unit_token == "年":
         return "duration in years"
     if p["list_nouns"].match(after):
         return "counted list or slogan"
@@ -200,12 +209,13 @@ def growth_sign(sentence: str, q: Quantity) -> float:
     return -1.0 if dec and (not inc or max(dec) > max(inc)) else 1.0
 
 
-def read_metrics(sentence: str) -> list[Metric]:
+def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[Metric]:
     """The statistics of one sentence with unit, role, qualifier and signed value."""
     nonstat = [(m.start(), m.end()) for m in _patterns()["nonstat"].finditer(sentence)]
-    nonstat += quoted_spans(sentence)
+    nonstat += quoted_spans(sentence) + list(time_spans)
     metrics = []
     for q in find_quantities(sentence):
+        q = as_streak(sentence, q)
         if is_rank(sentence, q):
             metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
             continue
@@ -300,26 +310,33 @@ def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Met
 
 # --- categories and metric names --------------------------------------------------
 
-def noun_after(sentence: str, m: Metric) -> str:
-    """The words right after a number that name what it counts."""
+def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
+    """The words right after a number that name what it counts, and where they end.
+
+    English: up to six words, ending at the first plural (the usual head of a
+    counted phrase: "local sub centers in ..."), a function word or
+    punctuation. Chinese: up to the next punctuation, conjunction or number.
+    """
     rest = sentence[m.q.end:]
     if re.match(r"\s*[A-Za-z]", rest):
-        words = []
+        words: list[tuple[str, int]] = []
         for w in ENGLISH_WORD.finditer(rest[:120]):
             gap = rest[(words[-1][1] if words else 0):w.start()]
-            if (words and not re.fullmatch(r"\s+|\s*\(\s*", gap)) or (not words and gap.strip()):
+            if (words and not re.fullmatch(r"\s+", gap)) or (not words and gap.strip()):
                 break
             if NOUN_STOP.match(w.group()):
                 if w.group().lower() == "the" and not words:
                     continue
                 break
             words.append((w.group(), w.end()))
-            if len(words) == 6:
+            if len(words) == 6 or PLURAL.search(w.group()):
                 break
-        return " ".join(w for w, _ in words)
+        while words and words[-1][0].lower() in ("and", "or"):
+            words.pop()
+        return " ".join(w for w, _ in words), m.q.end + (words[-1][1] if words else 0)
     stop = CN_NOUN_END.search(rest)
     noun = rest[:stop.start() if stop else 24][:24]
-    return noun.strip()
+    return noun.strip(), m.q.end + len(noun)
 
 
 def keyword_hits(text: str) -> list[tuple[int, str]]:
@@ -332,17 +349,16 @@ def keyword_hits(text: str) -> list[tuple[int, str]]:
 
 def pick_category(hits: list[tuple[int, str]], head_final: bool = False) -> str | None:
     """The category a list of keyword hits speaks for, specific subjects first."""
-    if not hits:
-        return None
     specific = [h for h in hits if h[1] not in GENERIC_CATEGORIES]
     pool = specific or hits
+    if not pool:
+        return None
     if head_final:
         return max(pool, key=lambda h: h[0])[1]
     counts: dict[str, int] = {}
     for _, c in pool:
         counts[c] = counts.get(c, 0) + 1
-    prio = _patterns()["priority"]
-    return min(counts, key=lambda c: (-counts[c], prio[c]))
+    return _best(counts)
 
 
 def _without_other_nouns(sentence: str, m: Metric, metrics: list[Metric]) -> str:
@@ -351,39 +367,61 @@ def _without_other_nouns(sentence: str, m: Metric, metrics: list[Metric]) -> str
     for o in metrics:
         if o is m:
             continue
-        end = min(len(chars), o.q.end + len(o.noun) + 1)
-        for i in range(o.q.start, end):
+        for i in range(o.q.start, max(o.q.end, o.noun_end)):
             chars[i] = " "
     return "".join(chars)
 
 
-def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_text: str) -> str:
-    """The category of a metric: noun phrase, clause, sentence, then the item before it."""
+def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: str) -> str:
+    """The category of a metric: its noun phrase, its clause, its sentence, then its item's first sentence."""
     p = _patterns()
-    chinese = not re.match(r"\s*[A-Za-z]", sentence[m.q.end:]) and re.search(r"[\u4e00-\u9fff]", sentence)
-    found = pick_category(keyword_hits(m.noun), head_final=bool(chinese))
+    chinese = not re.match(r"\s*[A-Za-z]", sentence[m.q.end:]) and bool(re.search(r"[\u4e00-\u9fff]", sentence))
+    found = pick_category(keyword_hits(m.noun), head_final=True)
     if found:
         return found
-    generic_noun = bool(m.noun) and bool(p["generic_nouns"].match(m.noun.split()[-1] if not chinese else m.noun))
-    if m.noun and not generic_noun and not chinese:
-        return "other"
+    head_word = m.noun if chinese else (m.noun.split() or [""])[-1]
+    generic_noun = bool(m.noun) and bool(p["generic_nouns"].match(head_word))
     earlier = [o for o in metrics if o.q.end <= m.q.start]
-    if earlier and (generic_noun or not m.noun):
-        gap = sentence[earlier[-1].q.end + len(earlier[-1].noun):m.q.start]
-        if re.fullmatch(r"(?i)\s*(?:in|across|from|covering|,? and the second|,? and|在)\s*(?:the )?(?:first |second )?", gap) or not m.noun and re.search(r"(?i)\band\b", gap):
+    if earlier and generic_noun:
+        gap = sentence[earlier[-1].noun_end:m.q.start]
+        if re.fullmatch(r"(?i)\s*(?:in|across|from|covering|在)\s*", gap):
             return earlier[-1].category
+    blanked = _without_other_nouns(sentence, m, metrics)
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
-    clause = sentence[c_start:c_end]
+    levels = [blanked[c_start:c_end]]
+    if generic_noun or not m.noun or chinese:
+        levels.append(blanked)
+    return pick_by_levels(levels) or (pick_category(keyword_hits(item_head)) if generic_noun or not m.noun else None) or "other"
+
+
+def pick_by_levels(texts: list[str]) -> str | None:
+    """The category of the narrowest text naming a specific subject; ties go to the wider texts."""
     fallback = None
-    for text in (clause, _without_other_nouns(sentence, m, metrics)):
-        hits = keyword_hits(text)
-        found = pick_category(hits)
-        if found and found not in GENERIC_CATEGORIES:
-            return found
-        fallback = fallback or found
-    if fallback:
-        return fallback
-    return pick_category(keyword_hits(item_text)) or "other"
+    tied: set[str] | None = None
+    for text in texts:
+        counts: dict[str, int] = {}
+        for _, c in keyword_hits(text):
+            if tied is None or c in tied:
+                counts[c] = counts.get(c, 0) + 1
+        specific = {c: n for c, n in counts.items() if c not in GENERIC_CATEGORIES}
+        if not specific:
+            fallback = fallback or _best(counts)
+            continue
+        top = max(specific.values())
+        leaders = {c for c, n in specific.items() if n == top}
+        if len(leaders) == 1:
+            return leaders.pop()
+        tied = leaders
+        fallback = _best(specific)
+    return fallback
+
+
+def _best(counts: dict[str, int]) -> str | None:
+    """The most frequent category, ties broken by priority."""
+    if not counts:
+        return None
+    prio = _patterns()["priority"]
+    return min(counts, key=lambda c: (-counts[c], prio[c]))
 
 
 def metric_name(sentence: str, m: Metric) -> str:
@@ -397,17 +435,17 @@ def metric_name(sentence: str, m: Metric) -> str:
 # --- the document ------------------------------------------------------------------
 
 def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
-                             item_text: str, published: PubDate | None) -> tuple[list[Metric], list[TimeExpr]]:
+                             item_head: str, published: PubDate | None) -> tuple[list[Metric], list[TimeExpr]]:
     """Metrics of one sentence and the time expressions it holds."""
     text = sentence.text
     exprs = find_time_exprs(text, published)
-    metrics = read_metrics(text)
+    metrics = read_metrics(text, [(t.start, t.end) for t in exprs])
     for m in metrics:
-        m.noun = noun_after(text, m)
+        m.noun, m.noun_end = noun_after(text, m)
     metrics = attach_growth(text, metrics)
     assign_periods(text, metrics, exprs, carried, item_exprs, published)
     for m in metrics:
-        m.category = assign_category(text, m, metrics, item_text)
+        m.category = assign_category(text, m, metrics, item_head)
     return metrics, exprs
 
 
@@ -417,19 +455,18 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     rows, seen = [], set()
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
-    item_text = ""
+    item_head = ""
     current_item = None
     for sentence in segment(text):
         if sentence.item != current_item:
-            carried, item_exprs, item_text, current_item = [], [], "", sentence.item
+            carried, item_exprs, item_head, current_item = [], [], sentence.text, sentence.item
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
-        metrics, exprs = extract_sentence_metrics(sentence, carried, item_exprs, item_text, pub)
+        metrics, exprs = extract_sentence_metrics(sentence, carried, item_exprs, item_head, pub)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
         item_exprs += exprs
-        item_text += " " + sentence.text
         for m in metrics:
             row = metric_row(sentence, m, doc_id, doc_name)
             key = (row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"], row["qualifier"])
