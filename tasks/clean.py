@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import lxml.html
 import opencc
@@ -29,6 +30,10 @@ BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer "
     "nav aside blockquote pre dd dt dl figure figcaption hr main form title td th".split()
 )
+
+
+# Columns of a batch's clean.parquet (all strings).
+CLEAN_SCHEMA = ("doc_name", "doc_id", "text", "lang", "script", "published")
 
 
 @dataclass(frozen=True)
@@ -139,3 +144,18 @@ def clean_document(raw_text: str, is_html: bool) -> CleanDocument:
     text, script = clean_text(raw_text, is_html)
     lang = "en" if script == "latin" else "zh"
     return CleanDocument(text=text, lang=lang, script=script, published=detect_published(text))
+
+
+def clean_batch(batch_dir: Path, duplicates: dict[str, str]) -> int:
+    """Clean the new documents of batch_dir/ingested.parquet into batch_dir/clean.parquet; return their number."""
+    import polars as pl
+
+    ingested = pl.read_parquet(batch_dir / "ingested.parquet")
+    todo = ingested.filter((pl.col("status") == "ok") & ~pl.col("reused") & ~pl.col("doc_name").is_in(list(duplicates)))
+    rows = []
+    for row in todo.iter_rows(named=True):
+        doc = clean_document(row["raw_text"], row["format"] == "html")
+        rows.append({"doc_name": row["doc_name"], "doc_id": row["doc_id"], "text": doc.text,
+                     "lang": doc.lang, "script": doc.script, "published": doc.published})
+    pl.DataFrame(rows, schema={k: pl.String for k in CLEAN_SCHEMA}).write_parquet(batch_dir / "clean.parquet")
+    return len(rows)

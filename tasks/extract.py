@@ -10,6 +10,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
 
 from tasks.numbers import Quantity, find_quantities
 from tasks.periods import PubDate, TimeExpr, find_time_exprs, period_bounds
@@ -499,9 +502,23 @@ def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dic
         "period_start": start,
         "period_end": end,
         "category": m.category,
+        "period_year": end.year if end else None,
         "metric": metric_name(sentence.text, m),
         "sentence": sentence.text,
         "char_start": char_start,
         "char_end": char_end,
         "rules_version": rules_version(),
     }
+
+
+def extract_batch(batch_dir: Path) -> int:
+    """Extract the metrics of batch_dir/clean.parquet into batch_dir/metrics.parquet; return the row count."""
+    from tasks.validate import to_frame
+
+    clean = pl.read_parquet(batch_dir / "clean.parquet")
+    rows = []
+    for doc in clean.iter_rows(named=True):
+        rows += extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"])
+    frame = to_frame(rows, "metrics")
+    frame.write_parquet(batch_dir / "metrics.parquet")
+    return frame.height

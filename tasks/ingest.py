@@ -136,3 +136,45 @@ def read_document(found: FoundFile) -> dict:
 def ingest_files(found: list[FoundFile]) -> list[dict]:
     """Read a batch of found files into documents rows."""
     return [read_document(f) for f in found]
+
+
+STAGED_COLUMNS = ("doc_name", "doc_id", "bytes", "encoding", "format", "status", "reason", "raw_text", "reused")
+
+
+def ingest_batch(found: list[FoundFile], unchanged: dict[str, str], out: Path) -> list[dict]:
+    """Read a batch of files into out/ingested.parquet; return its small manifest.
+
+    `unchanged` maps doc_name -> doc_id of documents the previous run processed
+    with the current rules: when the bytes still hash to that doc_id the
+    document is marked `reused` and its text is not carried further.
+    """
+    import polars as pl
+
+    rows = ingest_files(found)
+    for row in rows:
+        row["reused"] = row["status"] == "ok" and unchanged.get(row["doc_name"]) == row["doc_id"]
+        if row["reused"]:
+            row["raw_text"] = None
+    frame = pl.DataFrame(
+        [{k: r[k] for k in STAGED_COLUMNS} for r in rows],
+        schema={"doc_name": pl.String, "doc_id": pl.String, "bytes": pl.Int64, "encoding": pl.String,
+                "format": pl.String, "status": pl.String, "reason": pl.String, "raw_text": pl.String,
+                "reused": pl.Boolean},
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(out / "ingested.parquet")
+    return [{k: r[k] for k in ("doc_name", "doc_id", "status", "reason", "reused")} for r in rows]
+
+
+def find_duplicates(manifest: list[dict]) -> dict[str, str]:
+    """doc_name -> the first doc_name with the same bytes, for every later copy."""
+    first: dict[str, str] = {}
+    duplicates = {}
+    for row in sorted(manifest, key=lambda r: r["doc_name"]):
+        if row["status"] != "ok":
+            continue
+        if row["doc_id"] in first:
+            duplicates[row["doc_name"]] = first[row["doc_id"]]
+        else:
+            first[row["doc_id"]] = row["doc_name"]
+    return duplicates

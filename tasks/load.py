@@ -1,0 +1,136 @@
+"""Load stage: assemble the run's tables and publish them to the warehouse.
+
+New rows come from the run's staging batches; documents whose bytes and
+rules did not change keep their rows from the previous version; documents
+that left the source lose theirs unless `keep_missing` is set.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from schemas.tables import empty_frame, polars_schema
+from tasks.rules import rules_version
+from tasks.validate import split_valid
+from tasks.warehouse import current_version, publish, scan_table
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the runs table records about a run."""
+
+    run_id: str
+    source: str
+    started_at: dt.datetime
+
+
+def _concat(paths: list[Path], table: str) -> pl.DataFrame:
+    """The rows of several staging files of one table."""
+    frames = [pl.read_parquet(p) for p in paths if p.exists()]
+    return pl.concat(frames, how="vertical") if frames else empty_frame(table)
+
+
+def _previous(warehouse: Path, table: str) -> pl.DataFrame:
+    """A table of the published version (empty before the first run)."""
+    return scan_table(table, warehouse).collect() if current_version(warehouse) else empty_frame(table)
+
+
+def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.DataFrame:
+    """Documents rows of the files read in this run (reused ones still without details)."""
+    ingested = pl.concat([pl.read_parquet(d / "ingested.parquet").drop("raw_text") for d in batch_dirs])
+    clean = pl.concat([pl.read_parquet(d / "clean.parquet") for d in batch_dirs])
+    details = clean.select("doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
+    docs = ingested.join(details, on="doc_name", how="left")
+    dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
+    return docs.join(dup_frame, on="doc_name", how="left").with_columns(
+        pl.when(pl.col("dup_of").is_not_null()).then(pl.lit("skipped")).otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.col("dup_of").is_not_null())
+        .then(pl.format("duplicate of {} (same bytes); its metrics are counted once, under that name", pl.col("dup_of")))
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+    ).drop("dup_of")
+
+
+def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict[str, pl.DataFrame]:
+    """The documents, metrics and rejects tables of this run, plus counts."""
+    docs = new_documents(batch_dirs, duplicates)
+    prev_docs = _previous(warehouse, "documents")
+    reused = docs.filter(pl.col("reused"))["doc_name"].to_list()
+    carried = set(reused)
+    if keep_missing:
+        carried |= set(prev_docs["doc_name"]) - set(docs["doc_name"])
+    removed = set(prev_docs["doc_name"]) - set(docs["doc_name"]) - carried
+    detail_cols = ["doc_name", "lang", "script", "published", "text_chars"]
+    fresh = docs.filter(~pl.col("reused")).drop("reused")
+    reused_docs = docs.filter(pl.col("reused")).drop("reused", *detail_cols[1:]).join(
+        prev_docs.select(detail_cols), on="doc_name", how="left")
+    missing_kept = prev_docs.filter(pl.col("doc_name").is_in(list(carried - set(reused)))).drop("n_metrics", "n_rejected", "rules_version")
+    documents = pl.concat([fresh, reused_docs, missing_kept], how="diagonal_relaxed")
+
+    metrics = pl.concat([
+        _concat([d / "metrics_valid.parquet" for d in batch_dirs], "metrics"),
+        _previous(warehouse, "metrics").filter(pl.col("doc_name").is_in(list(carried))),
+    ])
+    rejects = pl.concat([
+        _concat([d / "rejects.parquet" for d in batch_dirs], "rejects"),
+        _previous(warehouse, "rejects").filter(pl.col("doc_name").is_in(list(carried))),
+    ])
+    n_metrics = metrics.group_by("doc_name").len("n_metrics")
+    n_rejected = rejects.filter(pl.col("table_name") == "metrics").group_by("doc_name").len("n_rejected")
+    documents = (
+        documents.join(n_metrics, on="doc_name", how="left")
+        .join(n_rejected, on="doc_name", how="left")
+        .with_columns(
+            pl.col("n_metrics").fill_null(0).cast(pl.Int64),
+            pl.col("n_rejected").fill_null(0).cast(pl.Int64),
+            pl.lit(rules_version()).alias("rules_version"),
+        )
+        .select(list(polars_schema("documents")))
+        .cast(polars_schema("documents"))
+    )
+    valid_docs, doc_rejects = split_valid(documents, "documents")
+    return {
+        "documents": valid_docs,
+        "metrics": metrics,
+        "rejects": pl.concat([rejects, doc_rejects]),
+        "_counts": {"reused": len(reused), "removed": len(removed),
+                    "extracted": _concat([d / "metrics.parquet" for d in batch_dirs], "metrics").height},
+    }
+
+
+def load(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], run: RunInfo, keep_missing: bool = False) -> dict:
+    """Assemble and publish this run's tables; return the run's summary row."""
+    tables = assemble(warehouse, batch_dirs, duplicates, keep_missing)
+    counts = tables.pop("_counts")
+    docs = tables["documents"]
+    finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    summary = {
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "finished_at": finished,
+        "source": run.source,
+        "files_found": docs.height + tables["rejects"].filter(pl.col("table_name") == "documents").height,
+        "docs_ok": docs.filter(pl.col("status") == "ok").height,
+        "docs_reused": counts["reused"],
+        "docs_quarantined": docs.filter(pl.col("status") == "quarantined").height,
+        "docs_skipped": docs.filter(pl.col("status") == "skipped").height,
+        "docs_removed": counts["removed"],
+        "metrics_extracted": counts["extracted"],
+        "metrics_valid": tables["metrics"].height,
+        "rows_rejected": tables["rejects"].height,
+        "seconds": round((finished - run.started_at).total_seconds(), 3),
+        "rules_version": rules_version(),
+    }
+    runs = pl.concat([_previous(warehouse, "runs"), pl.DataFrame([summary], schema=polars_schema("runs"))])
+    publish(warehouse, tables | {"runs": runs}, version=f"{finished:%Y%m%dT%H%M%S}-{run.run_id[:8]}")
+    return summary
+
+
+def unchanged_documents(warehouse: Path) -> dict[str, str]:
+    """doc_name -> doc_id of the published ok documents processed with the current rules."""
+    docs = _previous(warehouse, "documents").filter(
+        (pl.col("status") == "ok") & (pl.col("rules_version") == rules_version()))
+    return dict(zip(docs["doc_name"], docs["doc_id"]))
