@@ -220,6 +220,8 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
     for q in find_quantities(sentence):
         q = as_streak(sentence, q)
         if is_rank(sentence, q):
+            if sentence[q.start - 1:q.start] == "第":
+                q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
             metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
             continue
         if drop_reason(sentence, q, nonstat):

@@ -73,8 +73,13 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    for cut in (1, 2, 3):
+        try:
+            return data[:-cut].decode("utf-8"), "utf-8 (truncated last character dropped)"
+        except UnicodeDecodeError:
+            continue
     text = data.decode("utf-8", errors="replace")
-    if text.count("\ufffd") <= MAX_REPLACED_SHARE * len(text):
+    if text.count("\ufffd") <= max(1, MAX_REPLACED_SHARE * len(text)):
         return text, "utf-8 (invalid bytes replaced)"
     best = from_bytes(data).best()
     if best is None:

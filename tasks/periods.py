@@ -22,7 +22,7 @@ ORDINAL_WORDS = {
 }
 CN_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "上": 1, "下": 2}
 HALF_WORDS = {"first": 1, "second": 2, "上": 1, "下": 2}
-MONTH_ABBREV = {name[:3]: i for i, name in enumerate(calendar.month_name) if name}
+MONTH_ABBREV = {name[:3].lower(): i for i, name in enumerate(calendar.month_name) if name}
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ def _header_date(lines: list[str]) -> dt.date | None:
     label = _patterns()["label"]
     candidates = []
     for i, line in enumerate(lines[:n]):
+        if len(line) > rules().dates["max_line_chars"]:
+            continue
         for pos, day in full_dates(line):
             labelled = bool(label.search(line[:pos])) or (i > 0 and pos == 0 and bool(label.search(lines[i - 1])))
             candidates.append((not labelled, i, day))
@@ -91,7 +93,8 @@ def detect_published(text: str) -> str | None:
     dateline = _dateline(lines, text)
     if dateline:
         return dateline
-    footer = [d for line in lines[-rules().dates["footer_lines"]:] for _, d in full_dates(line)]
+    short = [line for line in lines[-rules().dates["footer_lines"]:] if len(line) <= rules().dates["max_line_chars"]]
+    footer = [d for line in short for _, d in full_dates(line)]
     if footer:
         return footer[-1].isoformat()
     return ongoing_event_month(text)

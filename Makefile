@@ -1,0 +1,29 @@
+# Two commands set up a fresh machine (Python 3.11, pip and make are all it needs):
+#   make run    set up .venv/ from uv.lock, then run the pipeline on seeds/ into warehouse/
+#   make test   set up .venv/, then run the whole test suite
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: setup run test bench clean
+
+setup: .venv/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: setup
+	.venv/bin/ipmetrics run
+
+test: setup
+	.venv/bin/python -m pytest
+
+clean:
+	rm -rf .venv .tools .pytest_cache

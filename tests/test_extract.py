@@ -1,0 +1,124 @@
+"""Extraction on inline text: every statistic with role, growth, qualifier, period, category."""
+from __future__ import annotations
+
+import pytest
+
+from tasks.extract import extract_metrics
+
+FIELDS = ("surface", "value", "unit", "role", "change_pct", "qualifier", "period", "category")
+
+
+def rows(text: str, published: str | None = "2024-11-29") -> list[tuple]:
+    """The metrics of a clean text as tuples of the scored fields."""
+    return [tuple(r[f] for f in FIELDS) for r in extract_metrics(text, published)]
+
+
+def test_level_with_growth_rate_in_the_same_clause():
+    assert rows("In 2023, 921000 invention patents were granted, up 15.3% year on year.") == [
+        ("921000", 921000, "count", "level", 15.3, None, "2023", "patent"),
+    ]
+
+
+def test_respectively_distributes_rates_to_the_last_levels():
+    text = ("In 2023, China approved 4.383 million registered trademarks and registered 6428000 works "
+            "and 2.495 million computer software copyrights, up 42.3% and 36.0% year on year respectively.")
+    assert rows(text) == [
+        ("4.383 million", 4383000, "count", "level", None, None, "2023", "trademark"),
+        ("6428000", 6428000, "count", "level", 42.3, None, "2023", "copyright"),
+        ("2.495 million", 2495000, "count", "level", 36.0, None, "2023", "copyright"),
+    ]
+
+
+def test_chinese_scale_words_and_a_fall():
+    text = "今年前三季度,专利、商标质押融资登记总额达7922.3亿元,同比下降18.97%。"
+    assert rows(text) == [
+        ("7922.3亿元", 792230000000, "CNY", "level", -18.97, None, "2024-Q1-Q3", "finance"),
+    ]
+
+
+def test_growth_rate_without_a_level_keeps_its_own_row():
+    text = "今年前三季度,全国高校和科研机构专利转让许可备案次数同比增长24.1%。"
+    assert rows(text) == [("24.1%", 24.1, "percent", "change_pct", None, None, "2024-Q1-Q3", "licensing_trade")]
+
+
+def test_share_stock_and_carried_period():
+    text = ("截至今年10月底,我国发明专利平均审查周期压减至15.6个月。"
+            "国内有效发明专利拥有量达到466万件,其中,企业拥有341.7万件,占全部有效发明专利量的73.3%。")
+    assert rows(text) == [
+        ("15.6个月", 15.6, "month", "level", None, None, "@2024-10", "examination"),
+        ("466万件", 4660000, "count", "level", None, None, "@2024-10", "patent"),
+        ("341.7万件", 3417000, "count", "level", None, None, "@2024-10", "patent"),
+        ("73.3%", 73.3, "percent", "share", None, None, "@2024-10", "patent"),
+    ]
+
+
+def test_qualifiers():
+    text = ("At present, there are more than 4,600 foreign-invested enterprises registered, "
+            "nearly 10,000 licenses were granted and fewer than 300 cases remain.")
+    assert rows(text) == [
+        ("4,600", 4600, "count", "level", None, "over", "@2024-11-29", "international"),
+        ("10,000", 10000, "count", "level", None, "approx", "@2024-11-29", "licensing_trade"),
+        ("300", 300, "count", "level", None, "under", "@2024-11-29", "enforcement"),
+    ]
+    assert rows("累计与80多个国家和地区建立了合作关系,近70个国家代表参会。", None) == [
+        ("80多个", 80, "count", "level", None, "over", None, "international"),
+        ("70个", 70, "count", "level", None, "approx", None, "international"),
+    ]
+
+
+def test_ranks_streaks_multiples_and_points():
+    text = "我国在《2024年全球创新指数报告》中的排名提升至第11位,全球百强科技集群数量达到26个,连续两年位居世界第一。"
+    assert rows(text) == [
+        ("第11位", 11, "rank", "rank", None, None, "2024", "innovation"),
+        ("26个", 26, "count", "level", None, None, "2024", "innovation"),
+        ("两年", 2, "year", "level", None, None, "2024", "innovation"),
+        ("第一", 1, "rank", "rank", None, None, "2024", "innovation"),
+    ]
+    english = ("Since 2016, the average annual growth rate of digital economy patents has been 22.6%, "
+               "which is 1.5 times the growth rate of all grants.\nSatisfaction reached 79.11 points last year.")
+    assert rows(english, "2023-11") == [
+        ("22.6%", 22.6, "percent", "change_pct", None, None, "2016/2023", "innovation"),
+        ("1.5 times", 1.5, "multiple", "level", None, None, "2016/2023", "innovation"),
+        ("79.11 points", 79.11, "point", "level", None, None, "2022", "other"),
+    ]
+
+
+def test_percentage_points_and_absolute_changes():
+    text = "The share rose by 0.47 percentage points. The number of infringement cases saw a decrease of 913,304."
+    assert rows(text, None) == [
+        ("0.47 percentage points", 0.47, "percent", "change_abs", None, None, None, "other"),
+        ("913,304", -913304, "count", "change_abs", None, None, None, "enforcement"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reply No. 5778 to the 13th National People's Congress on the 14th Five-Year Plan.",
+        "Guobanfa [2014] No. 64 on the Action Plan (2014-2020).",
+        "(1) Continue to strengthen. 2. Main actions. First, the study.",
+        "China has 24 clusters in the world's top 100, for the first time.",
+        "Hotline: 010-84151598, released on August 11, 2022 at 10:07.",
+        "一是按照党的二十届二中全会部署,推动“一带一路”和“十四五”规划,成功举办第三届会议。",
+        "the data should meet three conditions and the four sufficient principles, a three-year plan.",
+        "inclusive loans of less than 10 million yuan benefited enterprises.",
+        "中新经纬11月29日电 29日,国家知识产权局在11月例行新闻发布会上说。",
+        "每万人口高价值发明专利拥有量 per 10,000 population.",
+    ],
+)
+def test_numbers_that_are_not_statistics(text):
+    found = [r[0] for r in rows(text)]
+    assert "24" in found if "24 clusters" in text else found == []
+
+
+def test_same_statistic_twice_in_a_document_is_one_row():
+    text = "前三季度,知识产权使用费进出口总额达3072亿元,同比增长7.2%。\n今年前三季度,知识产权使用费进出口总额达3072亿元,同比增长7.2%。"
+    assert len(rows(text)) == 1
+
+
+def test_row_positions_point_at_the_surface():
+    text = "Intro line.\nIn 2023, 44000 cases of patent violations were handled."
+    (row,) = extract_metrics(text, "2024-05-23", "a" * 64, "doc.txt")
+    assert text[row["char_start"]:row["char_end"]] == row["surface"] == "44000"
+    assert row["sentence"] == "In 2023, 44000 cases of patent violations were handled."
+    assert row["period_year"] == 2023 and str(row["period_start"]) == "2023-01-01"

@@ -1,0 +1,72 @@
+"""Time expressions and period strings (format of ../shared/gold/SCHEMA.md)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tasks.periods import PubDate, event_date, find_time_exprs, period_bounds
+
+PUB = PubDate.parse("2024-11-29")
+
+
+def periods(text: str, published: PubDate | None = PUB, context_year: int | None = None) -> list[str]:
+    """Period strings of every time expression in text."""
+    return [t.period(published, context_year) for t in find_time_exprs(text, published)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今年前三季度,专利", ["2024-Q1-Q3"]),
+        ("2022年上半年", ["2022-H1"]),
+        ("截至今年10月底", ["@2024-10"]),
+        ("截至2022年底", ["@2022"]),
+        ("截至目前", ["@2024-11-29"]),
+        ("今年1-10月", ["2024-01/2024-10"]),
+        ("去年", ["2023"]),
+        ("党的十八大以来", ["2012/2024"]),
+        ("In the first half of 2022, the amount", ["2022-H1"]),
+        ("in the first three quarters of this year", ["2024-Q1-Q3"]),
+        ("as of the end of 2022, there were", ["@2022"]),
+        ("Up to now, a total of", ["@2024-11-29"]),
+        ("Since the beginning of this year, more", ["2024-01/2024-11"]),
+        ("reaching 79.11 points last year", ["2023"]),
+        ("Since 2016, the average", ["2016/2024"]),
+        ("from 6,418 in 2016 to 7,613 in 2022", ["2016", "2022"]),
+    ],
+)
+def test_time_expressions(text, expected):
+    assert periods(text) == expected
+
+
+def test_since_ends_at_the_context_year():
+    assert periods("Since 2016, the average", context_year=2022) == ["2016/2022"]
+
+
+def test_relative_periods_need_a_publication_date():
+    assert periods("this year", published=None) == [None]
+
+
+def test_event_calendar():
+    assert event_date("the Sixth China International Import Expo") == (2023, 11)
+    assert event_date("第六届中国国际进口博览会") == (2023, 11)
+    assert event_date("党的十八大以来") == (2012, 11)
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        ("2023", dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        ("2023-H1", dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
+        ("2024-Q1-Q3", dt.date(2024, 1, 1), dt.date(2024, 9, 30)),
+        ("2023-01/2023-11", dt.date(2023, 1, 1), dt.date(2023, 11, 30)),
+        ("2012/2024", dt.date(2012, 1, 1), dt.date(2024, 12, 31)),
+        ("@2024-10", dt.date(2024, 10, 31), dt.date(2024, 10, 31)),
+        ("@2022", dt.date(2022, 12, 31), dt.date(2022, 12, 31)),
+        ("@2024-05-23", dt.date(2024, 5, 23), dt.date(2024, 5, 23)),
+        (None, None, None),
+    ],
+)
+def test_period_bounds(period, start, end):
+    assert period_bounds(period) == (start, end)
