@@ -1,0 +1,86 @@
+"""The warehouse on disk: atomic versions, locking, and readers (polars, pandas, DuckDB)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.dataset as pads
+import pytest
+
+from schemas.tables import TABLES, empty_frame
+from tasks.validate import to_frame
+from tasks.warehouse import WarehouseBusy, current_version, locked, publish, read_table, remove_stale, staging_dir
+
+
+def metrics_rows(n: int, category: str = "patent") -> pl.DataFrame:
+    """n valid metrics rows."""
+    return to_frame([
+        {"metric_id": f"{i:016x}", "doc_id": "a" * 64, "doc_name": "d.txt", "surface": str(i), "value": float(i),
+         "unit": "count", "role": "level", "change_pct": None, "qualifier": None,
+         "period": "2023" if i % 2 else None, "period_start": dt.date(2023, 1, 1) if i % 2 else None,
+         "period_end": dt.date(2023, 12, 31) if i % 2 else None, "category": category,
+         "period_year": 2023 if i % 2 else None, "metric": "m", "sentence": "s", "char_start": i, "char_end": i + 1,
+         "rules_version": "t"}
+        for i in range(n)
+    ], "metrics")
+
+
+def tables(n: int) -> dict[str, pl.DataFrame]:
+    """A full set of tables with n metrics."""
+    return {t: empty_frame(t) for t in TABLES} | {"metrics": metrics_rows(n)}
+
+
+def test_every_reader_sees_the_published_rows_with_partitions(tmp_path):
+    publish(tmp_path, tables(10), "v1")
+    got = read_table("metrics", tmp_path)
+    assert got.height == 10 and got.schema["period_year"] == pl.Int64
+    assert got.filter(pl.col("period_year").is_null()).height == 5
+    # pandas: pyarrow cannot turn a null hive partition into a pandas dictionary,
+    # so pandas users read through polars or name the partition types.
+    assert read_table("metrics", tmp_path).to_pandas().shape[0] == 10
+    assert pd.read_parquet(tmp_path / "metrics", partitioning=pads.HivePartitioning.discover()).shape[0] == 10
+    assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
+                      "where period_year = 2023").fetchall() == [(5,)]
+    assert pads.dataset(tmp_path / "metrics", partitioning="hive").to_table().num_rows == 10
+    partitions = sorted(p.relative_to(tmp_path / "metrics").parent.as_posix() for p in (tmp_path / "metrics").rglob("*.parquet"))
+    assert partitions == ["category=patent/period_year=2023", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__"]
+
+
+def test_empty_tables_are_readable(tmp_path):
+    publish(tmp_path, {t: empty_frame(t) for t in TABLES}, "v1")
+    for table in TABLES:
+        assert read_table(table, tmp_path).columns == empty_frame(table).columns
+    assert pads.dataset(tmp_path / "metrics", partitioning="hive").to_table().num_rows == 0
+
+
+def test_a_new_version_replaces_the_old_one_whole(tmp_path):
+    publish(tmp_path, tables(10), "v1")
+    first = current_version(tmp_path)
+    publish(tmp_path, tables(3), "v2")
+    assert read_table("metrics", tmp_path).height == 3
+    assert not first.exists() and current_version(tmp_path).name == "v2"
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_never_read(tmp_path):
+    publish(tmp_path, tables(4), "v1")
+    (tmp_path / ".versions" / "half-written" / "metrics").mkdir(parents=True)
+    (tmp_path / ".versions" / "half-written" / "metrics" / "part-0.parquet").write_bytes(b"PAR1 truncated")
+    staging_dir(tmp_path, "run-x")
+    assert read_table("metrics", tmp_path).height == 4
+    assert sorted(remove_stale(tmp_path)) == [".staging/run-x", ".versions/half-written"]
+    assert read_table("metrics", tmp_path).height == 4
+
+
+def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
+    with locked(tmp_path):
+        with pytest.raises(WarehouseBusy, match="is being written by pid"):
+            with locked(tmp_path):
+                pass
+    with locked(tmp_path):
+        pass
+
+
+def test_reading_before_any_run_gives_an_empty_table(tmp_path):
+    assert read_table("metrics", tmp_path).height == 0
