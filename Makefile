@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test browser bench clean
 
 setup: .venv/.synced
 
@@ -22,8 +22,16 @@ setup: .venv/.synced
 run: setup
 	.venv/bin/ipmetrics run
 
-test: setup
+test: setup browser
 	.venv/bin/python -m pytest
+
+# Headless Chromium for the UI test (Debian's package; needs root or sudo).
+# If it cannot be installed the UI test fails and says so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	} || echo "make: could not install chromium; the browser test will fail"
 
 clean:
 	rm -rf .venv .tools .pytest_cache

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -44,8 +45,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     clock = time.perf_counter()
     try:
-        summary = pipeline(source=str(source), warehouse_dir=str(target), batch_size=args.batch_size,
-                           keep_missing=args.keep_missing)
+        with terminal_progress():
+            summary = pipeline(source=str(source), warehouse_dir=str(target), batch_size=args.batch_size,
+                               keep_missing=args.keep_missing)
     except WarehouseBusy as exc:
         return _fail(str(exc))
     seconds = time.perf_counter() - clock
@@ -54,6 +56,54 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({summary['docs_reused']} unchanged), {summary['docs_quarantined']} quarantined, "
         f"{summary['docs_skipped']} skipped; {summary['metrics_valid']} metrics, "
         f"{summary['rows_rejected']} rejected rows; {seconds:.1f} s -> {target}"
+    )
+    return 0
+
+
+@contextmanager
+def terminal_progress():
+    """A progress bar on a terminal (nothing when stderr is not a TTY)."""
+    from flows.pipeline import Progress
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+             transient=True) as bar:
+        task_id = bar.add_task("batches", total=None)
+
+        def hook(done: int, total: int, label: str) -> None:
+            bar.update(task_id, completed=done, total=total, description=label)
+
+        Progress.hook = hook
+        try:
+            yield
+        finally:
+            Progress.hook = None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Create a scheduled deployment of the pipeline on the Prefect server and serve it."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return _fail("set PREFECT_API_URL to a running Prefect server first "
+                     "(prefect server start; export PREFECT_API_URL=http://127.0.0.1:4200/api)")
+    source, target = Path(args.source).resolve(), Path(args.warehouse).resolve()
+    if not source.is_dir():
+        return _fail(f"source folder not found: {source}")
+    problem = _writable(target)
+    if problem:
+        return _fail(problem)
+    from flows.pipeline import pipeline
+
+    pipeline.serve(
+        name=args.name,
+        cron=args.cron,
+        parameters={"source": str(source), "warehouse_dir": str(target), "batch_size": args.batch_size},
+        tags=["ipmetrics"],
+        description=f"ipmetrics pipeline on {source} into {target}, on cron {args.cron!r}",
+        pause_on_shutdown=False,
     )
     return 0
 
@@ -100,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
     run.add_argument("--keep-missing", action="store_true", help="keep the rows of documents no longer in the source")
     run.set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", help="serve a scheduled deployment of the pipeline (needs PREFECT_API_URL)")
+    serve.add_argument("--cron", default="0 6 * * *", help="schedule, cron syntax in UTC (default: 0 6 * * *)")
+    serve.add_argument("--name", default="ipmetrics-scheduled", help="deployment name (default: ipmetrics-scheduled)")
+    serve.add_argument("--source", default="seeds", help="folder of documents (default: seeds)")
+    serve.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: warehouse)")
+    serve.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
+    serve.set_defaults(func=cmd_serve)
     ext = sub.add_parser("extract", help="print the metrics of documents as JSON lines (writes nothing)")
     ext.add_argument("files", nargs="*", help="files to read; '-' or nothing reads standard input")
     ext.set_defaults(func=cmd_extract)
@@ -109,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ipmetrics` command."""
     args = build_parser().parse_args(argv)
-    if args.command == "run" and args.batch_size < 1:
+    if args.command in ("run", "serve") and args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
     return args.func(args)
 

@@ -10,9 +10,15 @@ import uuid
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.runtime import flow_run
 
-from tasks import clean, extract, ingest, load, validate, warehouse
+from tasks import clean, extract, ingest, load, report, validate, warehouse
 
 
 def retry_on_io(task_, task_run, state) -> bool:
@@ -77,6 +83,35 @@ def check_arguments(source: str, warehouse_dir: str, batch_size: int) -> None:
         raise ValueError(f"warehouse is not a folder: {warehouse_dir}")
 
 
+class Progress:
+    """Counts finished batch steps; updates the run's progress artifact and an optional terminal hook."""
+
+    hook = None  # set by the CLI: a callable(done, total, label)
+
+    def __init__(self, total: int):
+        self.done, self.total = 0, max(total, 1)
+        self.artifact_id = create_progress_artifact(progress=0.0, key="ipmetrics-progress",
+                                                    description="Batch steps done, in percent")
+
+    def step(self, label: str) -> None:
+        """One batch step finished."""
+        self.done += 1
+        update_progress_artifact(self.artifact_id, progress=100.0 * self.done / self.total)
+        if Progress.hook:
+            Progress.hook(self.done, self.total, label)
+
+
+def run_stage(name: str, fn, batch_dirs: list[Path], progress: Progress, seconds: dict, *args) -> list:
+    """Run one stage's task over every batch, recording its time and progress."""
+    clock = time.perf_counter()
+    results = []
+    for i, batch_dir in enumerate(batch_dirs, 1):
+        results.append(fn(i, len(batch_dirs), batch_dir, *args))
+        progress.step(f"{name} {i}/{len(batch_dirs)}")
+    seconds[name] = time.perf_counter() - clock
+    return results
+
+
 @flow(name="ipmetrics", flow_run_name="ipmetrics {source} -> {warehouse_dir}")
 def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size: int = 1000,
              keep_missing: bool = False) -> dict:
@@ -84,8 +119,9 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
     logger = get_run_logger()
     check_arguments(source, warehouse_dir, batch_size)
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    run_id = flow_run.get_id() or uuid.uuid4().hex
+    run_id = str(flow_run.get_id() or uuid.uuid4().hex)
     wh = Path(warehouse_dir)
+    seconds: dict[str, float] = {}
     with warehouse.locked(wh):
         stale = warehouse.remove_stale(wh)
         if stale:
@@ -95,7 +131,9 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
         files = discover_files(source)
         batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)] or [[]]
         n = len(batches)
-        logger.info("discover: %d files in %d batches (%.1f s)", len(files), n, time.perf_counter() - clock)
+        seconds["discover"] = time.perf_counter() - clock
+        logger.info("discover: %d files in %d batches of up to %d (%.1f s)", len(files), n, batch_size, seconds["discover"])
+        progress = Progress(total=4 * n + 1)
 
         unchanged = load.unchanged_documents(wh)
         batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
@@ -103,30 +141,42 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
         manifest = []
         for i, (batch, batch_dir) in enumerate(zip(batches, batch_dirs), 1):
             manifest += ingest_batch(i, n, len(batch), batch, unchanged, batch_dir)
+            progress.step(f"ingest {i}/{n}")
+        seconds["ingest"] = time.perf_counter() - clock
         for row in manifest:
             if row["status"] == "quarantined":
                 logger.warning("quarantined %s: %s", row["doc_name"], row["reason"])
         duplicates = ingest.find_duplicates(manifest)
-        reused = sum(r["reused"] for r in manifest)
+        count = {s: sum(r["status"] == s for r in manifest) for s in ("ok", "quarantined", "skipped")}
         logger.info("ingest: %d files, %d ok (%d unchanged since the last run), %d quarantined, %d skipped, %d duplicates (%.1f s)",
-                    len(manifest), sum(r["status"] == "ok" for r in manifest), reused,
-                    sum(r["status"] == "quarantined" for r in manifest), sum(r["status"] == "skipped" for r in manifest),
-                    len(duplicates), time.perf_counter() - clock)
+                    len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
+                    count["skipped"], len(duplicates), seconds["ingest"])
+
+        cleaned = sum(run_stage("clean", clean_batch, batch_dirs, progress, seconds, duplicates))
+        logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
+        extracted = sum(run_stage("extract", extract_batch, batch_dirs, progress, seconds))
+        logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
+        checked = run_stage("validate", validate_batch, batch_dirs, progress, seconds)
+        logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
+                    seconds["validate"])
 
         clock = time.perf_counter()
-        cleaned = sum(clean_batch(i, n, d, duplicates) for i, d in enumerate(batch_dirs, 1))
-        logger.info("clean: %d documents (%.1f s)", cleaned, time.perf_counter() - clock)
-        clock = time.perf_counter()
-        extracted = sum(extract_batch(i, n, d) for i, d in enumerate(batch_dirs, 1))
-        logger.info("extract: %d metrics (%.1f s)", extracted, time.perf_counter() - clock)
-        clock = time.perf_counter()
-        checked = [validate_batch(i, n, d) for i, d in enumerate(batch_dirs, 1)]
-        logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
-                    time.perf_counter() - clock)
-        clock = time.perf_counter()
-        run = load.RunInfo(run_id=str(run_id), source=source, started_at=started)
+        run = load.RunInfo(run_id=run_id, source=source, started_at=started)
         summary = load_tables(warehouse_dir, n, batch_dirs, duplicates, run, keep_missing)
-        logger.info("load: published %d documents, %d metrics, %d rejects (%.1f s)", summary["docs_ok"],
-                    summary["metrics_valid"], summary["rows_rejected"], time.perf_counter() - clock)
+        seconds["load"] = time.perf_counter() - clock
+        progress.step("load")
+        logger.info("load: published %d documents, %d metrics, %d rejected rows (%.1f s)", summary["docs_ok"],
+                    summary["metrics_valid"], summary["rows_rejected"], seconds["load"])
         warehouse.remove_stale(wh)
+    publish_artifacts(wh, summary, seconds)
     return summary
+
+
+def publish_artifacts(wh: Path, summary: dict, seconds: dict[str, float]) -> None:
+    """The run's markdown summary and top-metrics table, shown in the Prefect UI."""
+    create_markdown_artifact(markdown=report.summary_markdown(wh, summary, seconds), key="ipmetrics-summary",
+                             description="Documents, metrics and rejects of this run")
+    top = report.top_metrics(wh)
+    if top:
+        create_table_artifact(table=top, key="ipmetrics-top-metrics",
+                              description="Largest levels per category")

@@ -1,0 +1,140 @@
+"""Run it like its users do: a real `prefect server start`, a scheduled deployment, the UI in Chromium.
+
+Starts what it needs on free loopback ports with a temporary PREFECT_HOME and
+stops it afterwards. Chromium comes from Debian's `chromium` package (`make
+test` installs it); without it the UI test fails and says so.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=15000"]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    """Stop a process group started with start_new_session=True."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real Prefect server (API and UI) on a free loopback port."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = os.environ | {"PREFECT_HOME": str(home), "PREFECT_UI_API_URL": api,
+                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    log = open(home / "server.log", "w")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+                                "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, (home / "server.log").read_text()
+        time.sleep(1)
+    else:
+        stop(process)
+        pytest.fail("prefect server did not become healthy in 120 s:\n" + (home / "server.log").read_text())
+    client_env = env | {"PREFECT_API_URL": api}
+    yield {"api": api, "ui": f"http://127.0.0.1:{port}", "env": client_env, "home": home}
+    stop(process)
+
+
+def chromium() -> str:
+    """Path of the Chromium binary, or fail saying how to get it."""
+    path = shutil.which("chromium")
+    if not path:
+        pytest.fail("Chromium is not installed: `apt-get install chromium` (make test does this) and run again")
+    return path
+
+
+def browse(url: str, profile: Path, *extra: str) -> str:
+    """The DOM of a page after its scripts ran, from headless Chromium."""
+    done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *(extra or ["--dump-dom"]), url],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    return done.stdout.decode("utf-8", "replace")
+
+
+def test_a_run_against_the_server_shows_in_the_ui_with_its_artifacts(server, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--warehouse", str(tmp_path / "wh")],
+                          env=server["env"], cwd=ROOT, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    runs = httpx.post(f"{server['api']}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}).json()
+    run = runs[0]
+    assert run["name"] == f"ipmetrics seeds -> {tmp_path / 'wh'}" and run["state_type"] == "COMPLETED"
+    artifacts = httpx.post(f"{server['api']}/artifacts/filter",
+                           json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+    by_key = {a["key"]: a for a in artifacts}
+    assert {"ipmetrics-summary", "ipmetrics-top-metrics", "ipmetrics-progress"} <= set(by_key)
+    assert by_key["ipmetrics-progress"]["data"] == 100.0
+
+    run_page = browse(f"{server['ui']}/runs/flow-run/{run['id']}", tmp_path / "profile-1")
+    assert "ipmetrics seeds -&gt; " in run_page and "Completed" in run_page
+    summary_page = browse(f"{server['ui']}/artifacts/artifact/{by_key['ipmetrics-summary']['id']}", tmp_path / "profile-2")
+    assert "Documents by status" in summary_page and "Metrics by category and unit" in summary_page
+
+    shot = tmp_path / "flow-run.png"
+    browse(f"{server['ui']}/runs/flow-run/{run['id']}", tmp_path / "profile-3", "--window-size=1400,1000",
+           f"--screenshot={shot}")
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("IPMETRICS_UPDATE_SCREENSHOTS"):
+        shutil.copy(shot, ROOT / "docs" / "prefect-ui-flow-run.png")
+
+
+def test_serve_creates_a_schedule_whose_runs_complete(server, tmp_path):
+    serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--cron", "* * * * *", "--name", "every-minute",
+                              "--warehouse", str(tmp_path / "wh")], env=server["env"], cwd=ROOT,
+                             stdout=open(tmp_path / "serve.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 180
+        completed = []
+        while time.time() < deadline and not completed:
+            time.sleep(3)
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+            deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/every-minute")
+            if deployment.status_code != 200:
+                continue
+            completed = httpx.post(f"{server['api']}/flow_runs/filter", json={
+                "deployments": {"id": {"any_": [deployment.json()["id"]]}},
+                "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+            }).json()
+        assert completed, "no scheduled run completed within 180 s:\n" + (tmp_path / "serve.log").read_text()
+        assert "auto-scheduled" in completed[0]["tags"]
+        assert (tmp_path / "wh" / "metrics").is_dir()
+    finally:
+        stop(serve, signal.SIGINT)
+    deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/every-minute").json()
+    assert deployment["paused"] is False
