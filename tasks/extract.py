@@ -32,6 +32,18 @@ ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A plural noun: the head of most counted phrases ("centers", "cities", "people").
 PLURAL = re.compile(r"(?i)(?<!\bi)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\bu)(?<!ss)(?<!ou)s$|^(?:people|children|staff|personnel)$")
 CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？]|和|及|与|以及|\d")
+YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
+YEARS_AFTER = re.compile(r"(?i)^\s*years?\b|^年")
+TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
+RATE_LIST_GAP = re.compile(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?")
+LATIN_START = re.compile(r"\s*[A-Za-z]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SPACES = re.compile(r"\s+")
+LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
+# A sentence without any of these holds no number worth reading.
+NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+                         r"seventy|eighty|ninety|hundred|first|second|third)\b)")
 DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|in addition|besides|moreover|此外|同时|另外|与此同时)\b")
 CHANGE_ROLES = ("change_pct", "change_abs")
 
@@ -59,12 +71,12 @@ def _patterns() -> dict:
     """Compiled context, non-statistic and category patterns."""
     r = rules()
     ctx, ns, cat = r.context, r.nonstats, r.categories
-    kw = {c: any_of(v) for c, v in cat["keywords"].items()}
+    keywords = re.compile("|".join(f"(?P<{c}>{any_of(cat['keywords'][c]).pattern})" for c in cat["priority"]), re.I | re.M)
     return {
         "nonstat": any_of(ns["span_patterns"]),
         "list_nouns": re.compile(ns["list_nouns"]),
-        "quotes": [(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
-        + [(a, b, 10_000) for a, b in ns["title_pairs"]],
+        "quotes": [_quote_pattern(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
+        + [_quote_pattern(a, b, 10_000) for a, b in ns["title_pairs"]],
         "over_before": re.compile(ctx["qualifier"]["over_before"]),
         "over_after": re.compile(ctx["qualifier"]["over_after"]),
         "under_before": re.compile(ctx["qualifier"]["under_before"]),
@@ -81,7 +93,7 @@ def _patterns() -> dict:
         "rank_after": re.compile(ctx["rank"]["after"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
-        "keywords": kw,
+        "keywords": keywords,
         "priority": {c: i for i, c in enumerate(cat["priority"])},
         "generic_nouns": re.compile(cat["generic_nouns"]),
     }
@@ -94,14 +106,26 @@ GENERIC_CATEGORIES = ("patent", "trademark", "copyright")
 
 def quoted_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans inside short quotations and inside book titles."""
-    spans = []
-    for opener, closer, max_chars in _patterns()["quotes"]:
-        if opener == closer:
-            pattern = re.compile(re.escape(opener) + r"([^" + re.escape(opener) + r"]{1,%d})" % max_chars + re.escape(closer))
+    return [(m.start(), m.end()) for pattern in _patterns()["quotes"] for m in pattern.finditer(sentence)]
+
+
+def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
+    """A regex for text between opener and closer, at most max_chars long."""
+    inner = re.escape(opener if opener == closer else opener + closer)
+    return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
+
+
+def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -> list[tuple[int, int]]:
+    """Spans of non-statistic patterns near the numbers (anchors keep their sentence meaning)."""
+    pattern = _patterns()["nonstat"]
+    windows: list[list[int]] = []
+    for q in quantities:
+        lo, hi = max(0, q.start - margin), min(len(sentence), q.end + margin)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
         else:
-            pattern = re.compile(re.escape(opener) + r"([^" + re.escape(opener + closer) + r"]{1,%d})" % max_chars + re.escape(closer))
-        spans += [(m.start(), m.end()) for m in pattern.finditer(sentence)]
-    return spans
+            windows.append([lo, hi])
+    return [(m.start(), m.end()) for lo, hi in windows for m in pattern.finditer(sentence, lo, hi)]
 
 
 def is_rank(sentence: str, q: Quantity) -> bool:
@@ -126,7 +150,7 @@ def is_year(q: Quantity, sentence: str) -> bool:
     """A bare calendar year (2023, 2023年) rather than a quantity."""
     token = sentence[q.core_start:q.core_end]
     return (
-        q.kind == "arabic" and re.fullmatch(r"(?:19|20)\d{2}", token) is not None
+        q.kind == "arabic" and YEAR_TOKEN.fullmatch(token) is not None
         and (q.unit == "count" and q.unit_token in ("",) or sentence[q.core_end:q.core_end + 1] == "年")
     )
 
@@ -150,7 +174,7 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
         return "Chinese numeral before 分"
     if q.kind == "words" and after[:1] == "-":
         return "compound adjective"
-    if q.unit == "count" and re.match(r"(?i)^\s*years?\b|^年", after) and not q.unit_token:
+    if q.unit == "count" and YEARS_AFTER.match(after) and not q.unit_token:
         return "duration in years"
     if p["list_nouns"].match(after):
         return "counted list or slogan"
@@ -183,7 +207,7 @@ def percent_role(sentence: str, q: Quantity) -> str:
         return "share"
     last = max(growth, key=lambda m: m.end())
     between = window[last.end():]
-    if re.match(r"(?i)^\s*(?:to|至|到)\b", between) or re.match(r"^\s*(?:至|到)", between):
+    if TO_AFTER.match(between):
         return "share"
     share = [m for m in p["share"].finditer(window) if m.start() > last.end()]
     return "share" if share else "change_pct"
@@ -214,10 +238,10 @@ def growth_sign(sentence: str, q: Quantity) -> float:
 
 def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[Metric]:
     """The statistics of one sentence with unit, role, qualifier and signed value."""
-    nonstat = [(m.start(), m.end()) for m in _patterns()["nonstat"].finditer(sentence)]
-    nonstat += quoted_spans(sentence) + list(time_spans)
+    quantities = find_quantities(sentence)
+    nonstat = nonstat_spans(sentence, quantities) + quoted_spans(sentence) + list(time_spans)
     metrics = []
-    for q in find_quantities(sentence):
+    for q in quantities:
         q = as_streak(sentence, q)
         if is_rank(sentence, q):
             if sentence[q.start - 1:q.start] == "第":
@@ -268,7 +292,7 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
 def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:
     """True when two rates are listed together ("42.3% and 36.0%")."""
     between = sentence[a.q.end:b.q.start]
-    return bool(re.fullmatch(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?", between))
+    return bool(RATE_LIST_GAP.fullmatch(between))
 
 
 def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> bool:
@@ -323,11 +347,11 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     punctuation. Chinese: up to the next punctuation, conjunction or number.
     """
     rest = sentence[m.q.end:]
-    if re.match(r"\s*[A-Za-z]", rest):
+    if LATIN_START.match(rest):
         words: list[tuple[str, int]] = []
         for w in ENGLISH_WORD.finditer(rest[:120]):
             gap = rest[(words[-1][1] if words else 0):w.start()]
-            if (words and not re.fullmatch(r"\s+", gap)) or (not words and gap.strip()):
+            if (words and not SPACES.fullmatch(gap)) or (not words and gap.strip()):
                 break
             if NOUN_STOP.match(w.group()):
                 if w.group().lower() == "the" and not words:
@@ -344,43 +368,46 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     return noun.strip(), m.q.end + len(noun)
 
 
-def keyword_hits(text: str) -> list[tuple[int, str]]:
-    """(end position, category) of every category keyword in a text."""
-    hits = []
-    for category, pattern in _patterns()["keywords"].items():
-        hits += [(k.end(), category) for k in pattern.finditer(text) if k.group()]
-    return hits
+def keyword_hits(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of every category keyword in a text (specific categories win overlaps)."""
+    return [(k.start(), k.end(), k.lastgroup) for k in _patterns()["keywords"].finditer(text) if k.group()]
 
 
-def pick_category(hits: list[tuple[int, str]], head_final: bool = False) -> str | None:
+@lru_cache(maxsize=4096)
+def head_category(item_head: str) -> str | None:
+    """The category the first sentence of an item speaks for."""
+    return pick_category(keyword_hits(item_head))
+
+
+def pick_category(hits: list[tuple[int, int, str]], head_final: bool = False) -> str | None:
     """The category a list of keyword hits speaks for, specific subjects first."""
-    specific = [h for h in hits if h[1] not in GENERIC_CATEGORIES]
+    specific = [h for h in hits if h[2] not in GENERIC_CATEGORIES]
     pool = specific or hits
     if not pool:
         return None
     if head_final:
-        return max(pool, key=lambda h: h[0])[1]
+        return max(pool, key=lambda h: h[1])[2]
     counts: dict[str, int] = {}
-    for _, c in pool:
+    for *_, c in pool:
         counts[c] = counts.get(c, 0) + 1
     return _best(counts)
 
 
-def _without_other_nouns(sentence: str, m: Metric, metrics: list[Metric]) -> str:
-    """The sentence with the numbers and noun phrases of the other metrics blanked."""
-    chars = list(sentence)
-    for o in metrics:
-        if o is m:
-            continue
-        for i in range(o.q.start, max(o.q.end, o.noun_end)):
-            chars[i] = " "
-    return "".join(chars)
+def _outside(hits: list[tuple[int, int, str]], blanked: list[tuple[int, int]], lo: int = 0, hi: int = 10**9) -> list[str]:
+    """Categories of the hits within [lo, hi) that touch no blanked span."""
+    return [c for s, e, c in hits if lo <= s and e <= hi and not any(s < be and bs < e for bs, be in blanked)]
 
 
-def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: str) -> str:
-    """The category of a metric: its noun phrase, its clause, its sentence, then its item's first sentence."""
+def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: str,
+                    sentence_hits: list[tuple[int, int, str]]) -> str:
+    """The category of a metric: its noun phrase, its clause, its sentence, then its item's first sentence.
+
+    At the clause and sentence levels the numbers and noun phrases of the
+    other metrics are left out, so "13 enterprises ... 17 countries" does not
+    make the enterprises international.
+    """
     p = _patterns()
-    chinese = not re.match(r"\s*[A-Za-z]", sentence[m.q.end:]) and bool(re.search(r"[\u4e00-\u9fff]", sentence))
+    chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
     found = pick_category(keyword_hits(m.noun), head_final=True)
     if found:
         return found
@@ -389,23 +416,23 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     earlier = [o for o in metrics if o.q.end <= m.q.start]
     if earlier and generic_noun:
         gap = sentence[earlier[-1].noun_end:m.q.start]
-        if re.fullmatch(r"(?i)\s*(?:in|across|from|covering|在)\s*", gap):
+        if LOCATIVE_GAP.fullmatch(gap):
             return earlier[-1].category
-    blanked = _without_other_nouns(sentence, m, metrics)
+    blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
-    levels = [blanked[c_start:c_end]]
+    levels = [_outside(sentence_hits, blanked, c_start, c_end)]
     if generic_noun or not m.noun or chinese:
-        levels.append(blanked)
-    return pick_by_levels(levels) or (pick_category(keyword_hits(item_head)) if generic_noun or not m.noun else None) or "other"
+        levels.append(_outside(sentence_hits, blanked))
+    return pick_by_levels(levels) or (head_category(item_head) if generic_noun or not m.noun else None) or "other"
 
 
-def pick_by_levels(texts: list[str]) -> str | None:
-    """The category of the narrowest text naming a specific subject; ties go to the wider texts."""
+def pick_by_levels(levels: list[list[str]]) -> str | None:
+    """The category of the narrowest level naming a specific subject; ties go to the wider levels."""
     fallback = None
     tied: set[str] | None = None
-    for text in texts:
+    for categories in levels:
         counts: dict[str, int] = {}
-        for _, c in keyword_hits(text):
+        for c in categories:
             if tied is None or c in tied:
                 counts[c] = counts.get(c, 0) + 1
         specific = {c: n for c, n in counts.items() if c not in GENERIC_CATEGORIES}
@@ -444,13 +471,16 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     """Metrics of one sentence and the time expressions it holds."""
     text = sentence.text
     exprs = find_time_exprs(text, published)
+    if not NUMBER_HINT.search(text):
+        return [], exprs
     metrics = read_metrics(text, [(t.start, t.end) for t in exprs])
     for m in metrics:
         m.noun, m.noun_end = noun_after(text, m)
     metrics = attach_growth(text, metrics)
     assign_periods(text, metrics, exprs, carried, item_exprs, published)
+    hits = keyword_hits(text) if metrics else []
     for m in metrics:
-        m.category = assign_category(text, m, metrics, item_head)
+        m.category = assign_category(text, m, metrics, item_head, hits)
     return metrics, exprs
 
 
@@ -514,13 +544,21 @@ def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dic
 
 
 def extract_batch(batch_dir: Path) -> int:
-    """Extract the metrics of batch_dir/clean.parquet into batch_dir/metrics.parquet; return the row count."""
+    """Extract the metrics of batch_dir/clean.parquet into batch_dir/metrics.parquet; return the row count.
+
+    A document whose extraction raises is not lost: it is listed in
+    batch_dir/errors-extract.parquet and quarantined with the error as reason.
+    """
     from tasks.validate import to_frame
 
     clean = pl.read_parquet(batch_dir / "clean.parquet")
-    rows = []
+    rows, errors = [], []
     for doc in clean.iter_rows(named=True):
-        rows += extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"])
+        try:
+            rows += extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"])
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+            errors.append({"doc_name": doc["doc_name"], "reason": f"extraction failed: {type(exc).__name__}: {exc}"})
     frame = to_frame(rows, "metrics")
     frame.write_parquet(batch_dir / "metrics.parquet")
+    pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-extract.parquet")
     return frame.height

@@ -45,13 +45,25 @@ def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.Data
     details = clean.select("doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
     docs = ingested.join(details, on="doc_name", how="left")
     dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
-    return docs.join(dup_frame, on="doc_name", how="left").with_columns(
-        pl.when(pl.col("dup_of").is_not_null()).then(pl.lit("skipped")).otherwise(pl.col("status")).alias("status"),
+    failed = stage_errors(batch_dirs)
+    return docs.join(dup_frame, on="doc_name", how="left").join(failed, on="doc_name", how="left").with_columns(
+        pl.when(pl.col("dup_of").is_not_null()).then(pl.lit("skipped"))
+        .when(pl.col("error").is_not_null()).then(pl.lit("quarantined"))
+        .otherwise(pl.col("status")).alias("status"),
         pl.when(pl.col("dup_of").is_not_null())
         .then(pl.format("duplicate of {} (same bytes); its metrics are counted once, under that name", pl.col("dup_of")))
+        .when(pl.col("error").is_not_null()).then(pl.col("error"))
         .otherwise(pl.col("reason"))
         .alias("reason"),
-    ).drop("dup_of")
+    ).drop("dup_of", "error")
+
+
+def stage_errors(batch_dirs: list[Path]) -> pl.DataFrame:
+    """doc_name -> error of documents a stage could not process (errors-<stage>.parquet files)."""
+    frames = [pl.read_parquet(p) for d in batch_dirs for p in sorted(d.glob("errors-*.parquet"))]
+    if not frames:
+        return pl.DataFrame(schema={"doc_name": pl.String, "error": pl.String})
+    return pl.concat(frames).group_by("doc_name", maintain_order=True).agg(pl.col("reason").str.join("; ").alias("error"))
 
 
 def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict[str, pl.DataFrame]:

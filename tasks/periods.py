@@ -100,6 +100,12 @@ def _compiled_exprs() -> list[tuple[str, re.Pattern]]:
 
 
 @lru_cache(maxsize=None)
+def _trigger() -> re.Pattern:
+    """Fast pre-check: a sentence without a match holds no time expression."""
+    return re.compile(rules().periods["trigger"])
+
+
+@lru_cache(maxsize=None)
 def _compiled_events() -> tuple[list, list, re.Pattern]:
     """(fixed events, numbered series, ongoing-marker pattern)."""
     ev = rules().events
@@ -170,7 +176,8 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
 def _expr_parts(kind: str, g: dict) -> tuple | None:
     """Kind-specific parts (month, half, quarters, months) of a match."""
     if kind == "stock_month":
-        return (_month_number(g.get("month") or g["monthname"]),)
+        month = _month_number(g.get("month") or g["monthname"])
+        return (month,) if 1 <= month <= 12 else None
     if kind == "half":
         return (HALF_WORDS[g["half"].lower()],)
     if kind == "quarters":
@@ -188,6 +195,8 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
 
 def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
     """Every time expression in a sentence, non-overlapping, in text order."""
+    if not _trigger().search(sentence):
+        return []
     taken: list[tuple[int, int]] = []
     found = []
     for kind, pattern in _compiled_exprs():

@@ -40,6 +40,13 @@ def test_time_expressions(text, expected):
     assert periods(text) == expected
 
 
+def test_impossible_months_are_not_periods():
+    # the month is dropped; "this year" alone remains
+    assert periods("截至今年14月底") == ["2024"]
+    assert periods("今年13-15月") == ["2024"]
+    assert periods("截至今年前三季度") == ["2024-Q1-Q3"]
+
+
 def test_since_ends_at_the_context_year():
     assert periods("Since 2016, the average", context_year=2022) == ["2016/2022"]
 
