@@ -16,6 +16,7 @@ import polars as pl
 
 from tasks.numbers import Quantity, find_quantities
 from tasks.periods import PubDate, TimeExpr, find_time_exprs, period_bounds
+from tasks.published import full_dates
 from tasks.rules import any_of, rules, rules_version
 from tasks.segment import Sentence, clause_bounds, segment
 
@@ -31,7 +32,8 @@ NOUN_STOP = re.compile(
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A plural noun: the head of most counted phrases ("centers", "cities", "people").
 PLURAL = re.compile(r"(?i)(?<!\bi)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\bu)(?<!ss)(?<!ou)s$|^(?:people|children|staff|personnel)$")
-CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？]|和|及|与|以及|\d")
+# A Chinese noun phrase ends at punctuation, a number, or a conjunction before the next number.
+CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？]|(?:和|及|与|以及)(?=\s*[\d一二三四五六七八九十两近约])|\d")
 YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
 YEARS_AFTER = re.compile(r"(?i)^\s*years?\b|^年")
 TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
@@ -44,7 +46,9 @@ LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
 NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                          r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
                          r"seventy|eighty|ninety|hundred|first|second|third)\b)")
-DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|in addition|besides|moreover|此外|同时|另外|与此同时)\b")
+DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
+# A year right before the number names its period: "2016年的0.24万件", "2016年，".
+ADJACENT_GAP = re.compile(r"\s*(?:的|,|:)?\s*")
 CHANGE_ROLES = ("change_pct", "change_abs")
 
 
@@ -93,6 +97,7 @@ def _patterns() -> dict:
         "rank_after": re.compile(ctx["rank"]["after"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
+        "stock": re.compile(ctx["stock"]["words"]),
         "keywords": keywords,
         "priority": {c: i for i, c in enumerate(cat["priority"])},
         "generic_nouns": re.compile(cat["generic_nouns"]),
@@ -321,11 +326,22 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
             continue
         earlier = item_exprs + [t for t in exprs if t.end <= m.q.start and t is not expr]
         m.period = expr.period(published, _context_year(earlier, published))
+        if m.period and m.period.isdigit() and m.role in ("level", "share") and is_stock(sentence, m):
+            m.period = f"@{m.period}"
+
+
+def is_stock(sentence: str, m: Metric) -> bool:
+    """True when the words of the metric's clause make it a stock (holdings, valid, cumulative)."""
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    return bool(_patterns()["stock"].search(sentence, c_start, c_end))
 
 
 def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric]) -> TimeExpr | None:
     """The time expression a metric belongs to in its own sentence."""
     clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
+    adjacent = [t for t in exprs if t.end <= m.q.start and ADJACENT_GAP.fullmatch(sentence[t.end:m.q.start])]
+    if adjacent:
+        return adjacent[-1]
     following = [
         t for t in exprs
         if t.start >= m.q.end and t.end <= clause_end
@@ -484,9 +500,22 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
+def title_year(text: str, published: PubDate | None) -> TimeExpr | None:
+    """The one year a document's headline names ("关于2022年全国专利密集型产业增加值数据的公告"), if any."""
+    lines = [line for line in text.split("\n")[:6] if line.strip()]
+    for line in lines[:5]:
+        if len(line) > 80 or full_dates(line):
+            continue
+        years = {t.year for t in find_time_exprs(line, published) if t.kind == "year" and t.year}
+        if len(years) == 1:
+            return TimeExpr(0, 0, "year", years.pop())
+    return None
+
+
 def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "") -> list[dict]:
     """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
     pub = PubDate.parse(published)
+    headline = title_year(text, pub)
     rows, seen = [], set()
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
@@ -497,7 +526,8 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             carried, item_exprs, item_head, current_item = [], [], sentence.text, sentence.item
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
-        metrics, exprs = extract_sentence_metrics(sentence, carried, item_exprs, item_head, pub)
+        metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
+                                                  item_exprs, item_head, pub)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable

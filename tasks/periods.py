@@ -65,6 +65,9 @@ class TimeExpr:
         y = self.year
         if self.kind == "stock_now":
             return f"@{published}" if published else None
+        if self.kind == "stock_context":
+            year = context_year or (published.year if published else None)
+            return f"@{year}" if year else None
         if self.kind == "year_to_date":
             if not published:
                 return None
@@ -79,6 +82,8 @@ class TimeExpr:
             return f"@{y}"
         if self.kind == "stock_month":
             return f"@{y}-{self.parts[0]:02d}"
+        if self.kind == "stock_day":
+            return f"@{y}-{self.parts[0]:02d}-{self.parts[1]:02d}"
         if self.kind == "half":
             return f"{y}-H{self.parts[0]}"
         if self.kind == "quarters":
@@ -175,9 +180,12 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
 
 def _expr_parts(kind: str, g: dict) -> tuple | None:
     """Kind-specific parts (month, half, quarters, months) of a match."""
-    if kind == "stock_month":
+    if kind in ("stock_month", "stock_day"):
         month = _month_number(g.get("month") or g["monthname"])
-        return (month,) if 1 <= month <= 12 else None
+        day = int(g.get("day", 1))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return None
+        return (month,) if kind == "stock_month" else (month, day)
     if kind == "half":
         return (HALF_WORDS[g["half"].lower()],)
     if kind == "quarters":
