@@ -46,6 +46,10 @@ LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
 NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                          r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
                          r"seventy|eighty|ninety|hundred|first|second|third)\b)")
+# A sign right before a percentage makes it a change: "(+46.7%)", "-3.2%".
+SIGN_BEFORE = re.compile(r"(?<![\w.])[+\-−](?=\s?$)")
+# Words between a growth rate and the level it leads to: "grew by 5.2% to 265,800".
+RATE_TO_LEVEL = re.compile(r"(?i)\s*(?:to|at|,?\s*reaching|,?\s*reached|达到?|至)\s*")
 DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
 # A year right before the number names its period: "2016年的0.24万件", "2016年，".
 ADJACENT_GAP = re.compile(r"\s*(?:的|,|:)?\s*")
@@ -257,6 +261,10 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
             continue
         unit, role = unit_and_role(sentence, q)
         value = q.value * (growth_sign(sentence, q) if role in CHANGE_ROLES else 1.0)
+        sign = SIGN_BEFORE.search(sentence, 0, q.start) if q.unit == "percent" else None
+        if sign:
+            q = replace(q, start=sign.start(), surface=sentence[sign.start():q.end].strip())
+            role, value = "change_pct", q.value * (-1.0 if sign.group() in "-−" else 1.0)
         metrics.append(Metric(q=q, unit=unit, role=role, value=value, qualifier=qualifier_of(sentence, q)))
     return metrics
 
@@ -287,6 +295,11 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
                     level.change_pct, rate.attached = rate.value, True
             continue
         for rate in group:
+            ahead = [m for m in metrics if m.role == "level" and m.unit != "percent" and m.change_pct is None
+                     and m.q.start >= rate.q.end]
+            if ahead and RATE_TO_LEVEL.fullmatch(sentence[rate.q.end:ahead[0].q.start]):
+                ahead[0].change_pct, rate.attached = rate.value, True
+                continue
             if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
                 continue
             level = levels.pop()
@@ -534,12 +547,20 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         item_exprs += exprs
         for m in metrics:
             row = metric_row(sentence, m, doc_id, doc_name)
-            key = (row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"], row["qualifier"])
-            if key in seen:
+            keys = [(row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"], row["qualifier"])]
+            if significant_digits(row["value"]) >= 3:
+                keys.append((row["value"], row["unit"], row["role"]))
+            if any(k in seen for k in keys):
                 continue
-            seen.add(key)
+            seen.update(keys)
             rows.append(row)
     return rows
+
+
+def significant_digits(value: float) -> int:
+    """Significant digits of a value (921000 -> 3, 3072e8 -> 4, 12 -> 2): precise values rarely repeat by chance."""
+    digits = f"{abs(value):.6f}".replace(".", "").strip("0")
+    return len(digits)
 
 
 def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dict:

@@ -161,8 +161,13 @@ def ongoing_event_month(text: str) -> str | None:
 
 
 def _month_number(token: str) -> int:
-    """Month number of `10` or `October`."""
-    return int(token) if token.isdigit() else MONTH_ABBREV[token[:3].lower()]
+    """Month number of `10`, `October`, `ten` or `十`."""
+    if token.isdigit():
+        return int(token)
+    if token[:3].lower() in MONTH_ABBREV:
+        return MONTH_ABBREV[token[:3].lower()]
+    return ordinal_value({"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+                          "nine": "9", "ten": "10", "eleven": "11"}.get(token.lower(), token)) or 0
 
 
 def _expr_year(groups: dict, published: PubDate | None) -> int | None:
@@ -195,7 +200,7 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
         q = CN_SMALL.get(g["q1"]) or ORDINAL_WORDS[g["q1"].lower()]
         return (q, q)
     if kind == "months":
-        m1 = _month_number(g.get("m1") or g["monthname1"])
+        m1 = _month_number(g.get("m1") or g.get("monthname1") or "1")
         m2 = _month_number(g.get("m2") or g["monthname2"])
         return (m1, m2) if 1 <= m1 <= m2 <= 12 else None
     return ()
