@@ -50,6 +50,7 @@ NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|(?i
 SIGN_BEFORE = re.compile(r"(?<![\w.])[+\-−](?=\s?$)")
 # Words between a growth rate and the level it leads to: "grew by 5.2% to 265,800".
 RATE_TO_LEVEL = re.compile(r"(?i)\s*(?:to|at|,?\s*reaching|,?\s*reached|达到?|至)\s*")
+LIST_GAP = re.compile(r"\s*(?:,|、|,? and|和|及|与)\s*")
 DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
 # A year right before the number names its period: "2016年的0.24万件", "2016年，".
 ADJACENT_GAP = re.compile(r"\s*(?:的|,|:)?\s*")
@@ -95,6 +96,9 @@ def _patterns() -> dict:
         "decrease": re.compile(ctx["growth"]["decrease"]),
         "respectively": re.compile(ctx["growth"]["respectively"]),
         "share": re.compile(ctx["growth"]["share"]),
+        "average": re.compile(ctx["growth"]["average"]),
+        "places_after": re.compile(ctx["places"]["after"]),
+        "places_before": re.compile(ctx["places"]["before"]),
         "growth_window": ctx["growth"]["window_chars"],
         "change_abs": re.compile(ctx["change_abs"]["before"]),
         "rank_before": re.compile(ctx["rank"]["before"]),
@@ -122,6 +126,18 @@ def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
     """A regex for text between opener and closer, at most max_chars long."""
     inner = re.escape(opener if opener == closer else opener + closer)
     return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
+
+
+def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity]:
+    """Quantities of a list whose unit is written once, after the last ("3.127 billion, 2.932 billion and 2.46 billion dollars")."""
+    out = list(quantities)
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if (q.unit == "count" and not q.unit_token and nxt.unit in ("CNY", "USD", "EUR", "percent")
+                and q.kind == nxt.kind and LIST_GAP.fullmatch(sentence[q.end:nxt.start])):
+            value = q.number if nxt.unit == "percent" else q.value
+            out[i] = replace(q, unit=nxt.unit, value=value)
+    return out
 
 
 def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -> list[tuple[int, int]]:
@@ -203,6 +219,8 @@ def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
         return "percent", percent_role(sentence, q)
     if p["change_abs"].search(before):
         return ("rank" if q.unit_token in ("位", "名") else TABLE_UNIT.get(unit, unit)), "change_abs"
+    if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
+        return "rank", "change_abs"
     return TABLE_UNIT.get(unit, unit), "level"
 
 
@@ -250,7 +268,7 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
     quantities = find_quantities(sentence)
     nonstat = nonstat_spans(sentence, quantities) + quoted_spans(sentence) + list(time_spans)
     metrics = []
-    for q in quantities:
+    for q in share_list_units(sentence, quantities):
         q = as_streak(sentence, q)
         if is_rank(sentence, q):
             if sentence[q.start - 1:q.start] == "第":
@@ -274,7 +292,8 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
 def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
     """Give levels the growth rates stated for them; return the metrics that keep a row."""
     p = _patterns()
-    rates = [m for m in metrics if m.role == "change_pct"]
+    rates = [m for m in metrics if m.role == "change_pct"
+             and not p["average"].search(sentence, max(0, m.q.start - p["growth_window"]), m.q.start)]
     groups: list[list[Metric]] = []
     for rate in rates:
         if groups and _coordinated(sentence, groups[-1][-1], rate, metrics):
