@@ -447,12 +447,13 @@ def _outside(hits: list[tuple[int, int, str]], blanked: list[tuple[int, int]], l
 
 
 def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: str,
-                    sentence_hits: list[tuple[int, int, str]]) -> str:
+                    sentence_hits: list[tuple[int, int, str]], doc_topic: str | None = None) -> str:
     """The category of a metric: its noun phrase, its clause, its sentence, then its item's first sentence.
 
     At the clause and sentence levels the numbers and noun phrases of the
     other metrics are left out, so "13 enterprises ... 17 countries" does not
-    make the enterprises international.
+    make the enterprises international. A bare amount or percentage that
+    names nothing ("exporting 2.284 billion dollars") takes the document's topic.
     """
     p = _patterns()
     chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
@@ -471,7 +472,8 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     levels = [_outside(sentence_hits, blanked, c_start, c_end)]
     if generic_noun or not m.noun or chinese:
         levels.append(_outside(sentence_hits, blanked))
-    return pick_by_levels(levels) or (head_category(item_head) if generic_noun or not m.noun else None) or "other"
+    found = pick_by_levels(levels) or (head_category(item_head) if generic_noun or not m.noun else None)
+    return found or (doc_topic if not m.noun else None) or "other"
 
 
 def pick_by_levels(levels: list[list[str]]) -> str | None:
@@ -514,8 +516,21 @@ def metric_name(sentence: str, m: Metric) -> str:
 
 # --- the document ------------------------------------------------------------------
 
+def document_topic(text: str) -> str | None:
+    """The specific category a document speaks of most, when one clearly leads (at least 40 % of its keywords)."""
+    counts: dict[str, int] = {}
+    for *_, c in keyword_hits(text):
+        if c not in GENERIC_CATEGORIES:
+            counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return None
+    best = _best(counts)
+    return best if counts[best] >= 0.4 * sum(counts.values()) else None
+
+
 def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
-                             item_head: str, published: PubDate | None) -> tuple[list[Metric], list[TimeExpr]]:
+                             item_head: str, published: PubDate | None,
+                             doc_topic: str | None = None) -> tuple[list[Metric], list[TimeExpr]]:
     """Metrics of one sentence and the time expressions it holds."""
     text = sentence.text
     exprs = find_time_exprs(text, published)
@@ -528,7 +543,7 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     assign_periods(text, metrics, exprs, carried, item_exprs, published)
     hits = keyword_hits(text) if metrics else []
     for m in metrics:
-        m.category = assign_category(text, m, metrics, item_head, hits)
+        m.category = assign_category(text, m, metrics, item_head, hits, doc_topic)
     return metrics, exprs
 
 
@@ -548,6 +563,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
     pub = PubDate.parse(published)
     headline = title_year(text, pub)
+    topic = document_topic(text)
     rows, seen = [], set()
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
@@ -559,7 +575,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
-                                                  item_exprs, item_head, pub)
+                                                  item_exprs, item_head, pub, topic)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
