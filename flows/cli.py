@@ -140,6 +140,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Score extraction on a labelled corpus and print every error."""
+    from tasks.evaluate import evaluate, report
+
+    gold, source = Path(args.gold), Path(args.source) if args.source else Path(args.gold).parent / "docs"
+    if not gold.is_file():
+        return _fail(f"gold file not found: {gold}")
+    if not source.is_dir():
+        return _fail(f"source folder not found: {source} (give --source)")
+    result = evaluate(gold, source)
+    print(report(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="ipmetrics", description=__doc__)
@@ -157,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: warehouse)")
     serve.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
     serve.set_defaults(func=cmd_serve)
+    ev = sub.add_parser("evaluate", help="score extraction against gold labels and list every error")
+    ev.add_argument("gold", help="gold JSONL (format of ../shared/gold/SCHEMA.md)")
+    ev.add_argument("--source", help="folder of the labelled documents (default: GOLD's folder/docs)")
+    ev.set_defaults(func=cmd_evaluate)
     ext = sub.add_parser("extract", help="print the metrics of documents as JSON lines (writes nothing)")
     ext.add_argument("files", nargs="*", help="files to read; '-' or nothing reads standard input")
     ext.set_defaults(func=cmd_extract)

@@ -1,0 +1,127 @@
+"""Evaluate extraction on a labelled corpus: precision, recall, F1, attribute accuracy, every miss.
+
+Gold files follow ../shared/gold/SCHEMA.md. Matching mirrors the shared
+scorer: per document, one-to-one on unit equal and value within 0.5 %.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+from tasks.clean import clean_document
+from tasks.extract import extract_metrics
+from tasks.ingest import discover, ingest_files
+
+ATTRIBUTES = ("role", "change_pct", "period", "qualifier", "category")
+DOC_FIELDS = ("lang", "script", "published")
+REL_TOL = 0.005
+PCT_TOL = 0.05
+
+
+def predict(source: Path) -> tuple[list[dict], list[dict]]:
+    """(metric rows, document rows) extracted from every document under source."""
+    metrics, docs = [], []
+    for row in ingest_files(discover(source)):
+        if row["status"] != "ok":
+            continue
+        doc = clean_document(row["raw_text"], row["format"] == "html")
+        docs.append({"doc": row["doc_name"], "lang": doc.lang, "script": doc.script, "published": doc.published})
+        for metric in extract_metrics(doc.text, doc.published, row["doc_id"], row["doc_name"]):
+            metrics.append(metric | {"doc": row["doc_name"]})
+    return metrics, docs
+
+
+def load_gold(path: Path) -> tuple[list[dict], list[dict]]:
+    """(metric rows, document rows) of a gold JSONL file."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["type"] == "metric"], [r for r in rows if r["type"] == "doc"]
+
+
+def _same_value(gold: dict, pred: dict) -> bool:
+    """Unit equal and value within the relative tolerance."""
+    if pred["unit"] != gold["unit"]:
+        return False
+    if gold["value"] == 0:
+        return abs(pred["value"]) < 1e-9
+    return abs(pred["value"] - gold["value"]) <= REL_TOL * abs(gold["value"])
+
+
+def attribute_equal(name: str, gold: dict, pred: dict) -> bool:
+    """Does one attribute agree (change_pct within 0.05)?"""
+    g, p = gold.get(name), pred.get(name)
+    if name == "change_pct":
+        if g is None or p is None:
+            return g is None and p is None
+        return math.isclose(g, p, abs_tol=PCT_TOL)
+    return (g or None) == (p or None)
+
+
+def match(golds: list[dict], preds: list[dict]) -> list[tuple[dict, dict]]:
+    """Greedy one-to-one pairs, preferring predictions whose attributes agree."""
+    pairs, used = [], set()
+    for g in golds:
+        options = [(sum(attribute_equal(a, g, p) for a in ATTRIBUTES), -i) for i, p in enumerate(preds)
+                   if i not in used and _same_value(g, p)]
+        if options:
+            _, neg = max(options)
+            used.add(-neg)
+            pairs.append((g, preds[-neg]))
+    return pairs
+
+
+def evaluate(gold_path: Path, source: Path) -> dict:
+    """Scores of the extraction on the documents under source against the gold file."""
+    gold_metrics, gold_docs = load_gold(gold_path)
+    pred_metrics, pred_docs = predict(source)
+    by_doc_gold, by_doc_pred = defaultdict(list), defaultdict(list)
+    for g in gold_metrics:
+        by_doc_gold[g["doc"]].append(g)
+    for p in pred_metrics:
+        by_doc_pred[p["doc"]].append(p)
+    pairs, misses, extras = [], [], []
+    for doc in sorted(set(by_doc_gold) | {d["doc"] for d in gold_docs}):
+        doc_pairs = match(by_doc_gold[doc], by_doc_pred[doc])
+        pairs += doc_pairs
+        matched_g = {id(g) for g, _ in doc_pairs}
+        matched_p = {id(p) for _, p in doc_pairs}
+        misses += [g for g in by_doc_gold[doc] if id(g) not in matched_g]
+        extras += [p for p in by_doc_pred[doc] if id(p) not in matched_p]
+    precision = len(pairs) / len(pred_metrics) if pred_metrics else 0.0
+    recall = len(pairs) / len(gold_metrics) if gold_metrics else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    wrong = [(a, g, p) for g, p in pairs for a in ATTRIBUTES if not attribute_equal(a, g, p)]
+    predicted_docs = {d["doc"]: d for d in pred_docs}
+    doc_hits = {f: sum(str(predicted_docs.get(g["doc"], {}).get(f) or "") == str(g.get(f) or "") for g in gold_docs)
+                for f in DOC_FIELDS}
+    return {
+        "gold": len(gold_metrics), "predicted": len(pred_metrics), "matched": len(pairs),
+        "precision": precision, "recall": recall, "f1": f1,
+        "attributes": {a: (sum(attribute_equal(a, g, p) for g, p in pairs) / len(pairs) if pairs else 0.0)
+                       for a in ATTRIBUTES},
+        "documents": {f: (n / len(gold_docs) if gold_docs else 0.0) for f, n in doc_hits.items()},
+        "misses": misses, "extras": extras, "wrong": wrong,
+    }
+
+
+def _fmt(row: dict) -> str:
+    """One metric row in a line."""
+    return (f"{row['doc']}: {row.get('surface')!r} value={row.get('value')} unit={row.get('unit')} role={row.get('role')} "
+            f"change_pct={row.get('change_pct')} period={row.get('period')} category={row.get('category')}")
+
+
+def report(result: dict) -> str:
+    """The evaluation as text: every miss, false hit and wrong attribute, then the scores."""
+    lines = [f"MISSED  {_fmt(g)}" for g in result["misses"]]
+    lines += [f"EXTRA   {_fmt(p)}  | {p.get('sentence', '')[:120]}" for p in result["extras"]]
+    lines += [f"WRONG {a:<10} {g['doc']}: gold={g.get(a)!r} pred={p.get(a)!r} [{g.get('surface')}]" for a, g, p in result["wrong"]]
+    attrs = "  ".join(f"{a} {v:.3f}" for a, v in result["attributes"].items())
+    docs = "  ".join(f"{f} {v:.3f}" for f, v in result["documents"].items())
+    lines += [
+        f"gold {result['gold']}  predicted {result['predicted']}  matched {result['matched']}",
+        f"attributes: {attrs}",
+        f"documents:  {docs}",
+        f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  f1 {result['f1']:.3f}",
+    ]
+    return "\n".join(lines)
