@@ -40,8 +40,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = _writable(target)
     if problem:
         return _fail(problem)
+    from tasks.warehouse import WarehouseBusy, locked
+
+    try:  # fail fast, before Prefect starts; the flow takes the lock for real
+        with locked(target):
+            pass
+    except WarehouseBusy as exc:
+        return _fail(str(exc))
     from flows.pipeline import pipeline
-    from tasks.warehouse import WarehouseBusy
 
     clock = time.perf_counter()
     try:

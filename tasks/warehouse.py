@@ -142,6 +142,15 @@ def write_table(df: pl.DataFrame, table: str, root: Path) -> None:
     )
 
 
+def _fault_delay() -> None:
+    """Sleep IPMETRICS_FAULT_DELAY_PUBLISH seconds (fault injection for the crash tests; unset: no delay)."""
+    delay = float(os.environ.get("IPMETRICS_FAULT_DELAY_PUBLISH", "0") or 0)
+    if delay:
+        import time
+
+        time.sleep(delay)
+
+
 def publish(warehouse: Path, tables: dict[str, pl.DataFrame], version: str) -> Path:
     """Write a complete set of tables as a new version and make it current atomically."""
     warehouse = Path(warehouse)
@@ -151,6 +160,7 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame], version: str) -> P
     root.mkdir(parents=True)
     for table, df in tables.items():
         write_table(df, table, root)
+        _fault_delay()
     _fsync_tree(root)
     previous = current_version(warehouse)
     tmp_link = warehouse / f"{CURRENT}.new-{version}"

@@ -1,0 +1,138 @@
+"""Crash safety: a run killed with SIGKILL at any moment leaves a readable warehouse; the next run heals it.
+
+Each kill hits a real `ipmetrics run` (ephemeral Prefect API included: the
+whole process group is killed) at a chosen moment, found by watching the
+warehouse folder. The publish moment is widened with the fault-injection
+variable IPMETRICS_FAULT_DELAY_PUBLISH.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.dataset as pads
+import pytest
+
+from bench.synth import build
+from tasks.warehouse import read_table
+from tests.conftest import ROOT
+
+DATA_TABLES = ("documents", "metrics", "rejects")
+
+
+def start_run(source: Path, warehouse: Path, **env: str) -> subprocess.Popen:
+    """Start `ipmetrics run` in its own process group."""
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--source", str(source), "--warehouse",
+                             str(warehouse), "--batch-size", "20"], cwd=ROOT, env=os.environ | env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def run(source: Path, warehouse: Path) -> str:
+    """Run to completion; return its output."""
+    process = start_run(source, warehouse)
+    out, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, out.decode()
+    return out.decode()
+
+
+def kill_when(process: subprocess.Popen, ready, timeout: float = 300) -> None:
+    """SIGKILL the process group as soon as ready() is true; fail if the run ended first."""
+    deadline = time.time() + timeout
+    while not ready():
+        assert process.poll() is None, "the run finished before the kill moment:\n" + process.stdout.read().decode()
+        assert time.time() < deadline, "kill moment not reached"
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+def tables(warehouse: Path) -> dict[str, pl.DataFrame]:
+    """The data tables as polars frames."""
+    return {t: read_table(t, warehouse) for t in DATA_TABLES}
+
+
+def assert_readable(warehouse: Path, expected: dict[str, pl.DataFrame] | None) -> None:
+    """pyarrow, polars and DuckDB read the tables of the last completed run (nothing when there was none)."""
+    if expected is None:
+        assert not (warehouse / "metrics").exists() and read_table("metrics", warehouse).height == 0
+        return
+    for table, frame in expected.items():
+        assert tables(warehouse)[table].equals(frame), table
+        assert pads.dataset(warehouse / table, partitioning="hive").count_rows() == frame.height
+        count = duckdb.sql(f"select count(*) from read_parquet('{warehouse / table}/**/*.parquet', hive_partitioning=true)").fetchall()[0][0]
+        assert count == frame.height
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A synthetic corpus of 60 documents and the tables a clean run makes of it."""
+    root = tmp_path_factory.mktemp("crash")
+    build(root / "src", 60)
+    run(root / "src", root / "reference")
+    run(ROOT / "seeds", root / "previous")
+    return root, tables(root / "reference"), tables(root / "previous")
+
+
+def heal_and_compare(source: Path, warehouse: Path, reference: dict[str, pl.DataFrame]) -> None:
+    """The next run completes, cleans the leftovers and gives the clean run's tables."""
+    run(source, warehouse)
+    assert not list((warehouse / ".staging").glob("*")) and len(list((warehouse / ".versions").iterdir())) == 1
+    for table, frame in tables(warehouse).items():
+        assert frame.equals(reference[table]), table
+
+
+def test_killed_while_prefect_starts_on_an_empty_warehouse(corpus):
+    root, reference, _ = corpus
+    warehouse = root / "wh-startup"
+    process = start_run(root / "src", warehouse)
+    started = time.time()
+    kill_when(process, lambda: time.time() - started > 3)
+    assert_readable(warehouse, None)
+    heal_and_compare(root / "src", warehouse, reference)
+
+
+def test_killed_between_stages_keeps_the_previous_tables(corpus):
+    root, reference, previous = corpus
+    warehouse = root / "wh-stage"
+    shutil.copytree(root / "previous", warehouse, symlinks=True)
+    process = start_run(root / "src", warehouse)
+    kill_when(process, lambda: any((warehouse / ".staging").glob("*/batch-00002/clean.parquet")))
+    assert_readable(warehouse, previous)
+    heal_and_compare(root / "src", warehouse, reference)
+
+
+def test_killed_while_publishing_keeps_the_previous_tables(corpus):
+    root, reference, previous = corpus
+    warehouse = root / "wh-publish"
+    shutil.copytree(root / "previous", warehouse, symlinks=True)
+    current = (warehouse / "current").resolve()
+    process = start_run(root / "src", warehouse, IPMETRICS_FAULT_DELAY_PUBLISH="3")
+
+    def half_written() -> bool:
+        return any(v != current and (v / "documents").is_dir() for v in (warehouse / ".versions").iterdir())
+
+    kill_when(process, half_written)
+    assert_readable(warehouse, previous)
+    heal_and_compare(root / "src", warehouse, reference)
+
+
+def test_two_runs_at_once_never_corrupt_the_warehouse(corpus):
+    root, reference, _ = corpus
+    warehouse = root / "wh-twice"
+    first, second = start_run(root / "src", warehouse), start_run(root / "src", warehouse)
+    outputs = [p.communicate(timeout=600)[0].decode() for p in (first, second)]
+    for process, out in zip((first, second), outputs):
+        assert process.returncode in (0, 2), out
+        if process.returncode == 2:
+            assert "is being written by pid" in out
+    assert 0 in (first.returncode, second.returncode)
+    for table, frame in tables(warehouse).items():
+        assert frame.equals(reference[table]), table
