@@ -629,21 +629,27 @@ def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dic
     }
 
 
-def extract_batch(batch_dir: Path) -> int:
+def extract_document(doc: dict) -> tuple[list[dict], dict | None]:
+    """(metric rows, error row or None) of one clean document; never raises."""
+    try:
+        return extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"]), None
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+        return [], {"doc_name": doc["doc_name"], "reason": f"extraction failed: {type(exc).__name__}: {exc}"}
+
+
+def extract_batch(batch_dir: Path, workers: int | None = None) -> int:
     """Extract the metrics of batch_dir/clean.parquet into batch_dir/metrics.parquet; return the row count.
 
     A document whose extraction raises is not lost: it is listed in
     batch_dir/errors-extract.parquet and quarantined with the error as reason.
     """
+    from tasks.parallel import map_ordered
     from tasks.validate import to_frame
 
     clean = pl.read_parquet(batch_dir / "clean.parquet")
-    rows, errors = [], []
-    for doc in clean.iter_rows(named=True):
-        try:
-            rows += extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"])
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-            errors.append({"doc_name": doc["doc_name"], "reason": f"extraction failed: {type(exc).__name__}: {exc}"})
+    results = map_ordered(extract_document, clean.iter_rows(named=True), workers)
+    rows = [row for metrics, _ in results for row in metrics]
+    errors = [error for _, error in results if error]
     frame = to_frame(rows, "metrics")
     frame.write_parquet(batch_dir / "metrics.parquet")
     pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-extract.parquet")

@@ -75,20 +75,29 @@ def test_ranks_streaks_multiples_and_points():
         ("第一", 1, "rank", "rank", None, None, "2024", "innovation"),
     ]
     english = ("Since 2016, the average annual growth rate of digital economy patents has been 22.6%, "
-               "which is 1.5 times the growth rate of all grants.\nSatisfaction reached 79.11 points last year.")
+               "which is 1.5 times the growth rate of all grants.")
     assert rows(english, "2023-11") == [
         ("22.6%", 22.6, "percent", "change_pct", None, None, "2016/2023", "innovation"),
         ("1.5 times", 1.5, "multiple", "level", None, None, "2016/2023", "innovation"),
+    ]
+    assert rows("Satisfaction reached 79.11 points last year.", "2023-11") == [
         ("79.11 points", 79.11, "point", "level", None, None, "2022", "other"),
     ]
 
 
 def test_percentage_points_and_absolute_changes():
-    text = "The share rose by 0.47 percentage points. The number of infringement cases saw a decrease of 913,304."
-    assert rows(text, None) == [
+    assert rows("The share rose by 0.47 percentage points.", None) == [
         ("0.47 percentage points", 0.47, "percent", "change_abs", None, None, None, "other"),
+    ]
+    assert rows("The number of infringement cases saw a decrease of 913,304.", None) == [
         ("913,304", -913304, "count", "change_abs", None, None, None, "enforcement"),
     ]
+
+
+def test_a_bare_amount_takes_the_documents_topic():
+    text = ("Patent pledge financing grew fast, and pledge loans to small firms rose.\n"
+            "The total reached 853.99 billion yuan in 2023.")
+    assert rows(text, None)[0][-1] == "finance"
 
 
 @pytest.mark.parametrize(
