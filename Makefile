@@ -33,5 +33,10 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	} || echo "make: could not install chromium; the browser test will fail"
 
+# The benchmark: a synthetic corpus of BENCH_DOCS documents, full run, reruns, extract alone.
+BENCH_DOCS ?= 10000
+bench: setup
+	.venv/bin/python -m bench.run --docs $(BENCH_DOCS)
+
 clean:
 	rm -rf .venv .tools .pytest_cache

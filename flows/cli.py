@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with terminal_progress():
             summary = pipeline(source=str(source), warehouse_dir=str(target), batch_size=args.batch_size,
-                               keep_missing=args.keep_missing)
+                               keep_missing=args.keep_missing, workers=args.workers)
     except WarehouseBusy as exc:
         return _fail(str(exc))
     seconds = time.perf_counter() - clock
@@ -118,16 +118,22 @@ def extract_paths(paths: list[str]) -> list[dict]:
     """Metric rows of the given files ("-" reads standard input), as in the metrics table."""
     from tasks.clean import clean_document
     from tasks.extract import extract_metrics
-    from tasks.ingest import FoundFile, decode_bytes, doc_id_of, read_document
+    from tasks.ingest import FoundFile, decode_bytes, discover, doc_id_of, read_document
 
     rows = []
+    names = []
     for name in paths:
+        folder = Path(name)
+        names += [str(f.path) for f in discover(folder)] if name != "-" and folder.is_dir() else [name]
+    for name in names:
         if name == "-":
             data = sys.stdin.buffer.read()
             text, _ = decode_bytes(data)
             record = {"doc_name": "-", "doc_id": doc_id_of(data), "raw_text": text, "format": "text", "status": "ok"}
         else:
             record = read_document(FoundFile(Path(name), name))
+            if record["status"] == "skipped" and len(names) > 1:
+                continue
             if record["status"] != "ok":
                 raise ValueError(f"{name}: {record['reason']}")
         doc = clean_document(record["raw_text"], record["format"] == "html")
@@ -169,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: warehouse)")
     run.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
     run.add_argument("--keep-missing", action="store_true", help="keep the rows of documents no longer in the source")
+    run.add_argument("--workers", type=int, default=0, help="processes for clean and extract (default 0: one per core)")
     run.set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", help="serve a scheduled deployment of the pipeline (needs PREFECT_API_URL)")
     serve.add_argument("--cron", default="0 6 * * *", help="schedule, cron syntax in UTC (default: 0 6 * * *)")
@@ -182,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--source", help="folder of the labelled documents (default: GOLD's folder/docs)")
     ev.set_defaults(func=cmd_evaluate)
     ext = sub.add_parser("extract", help="print the metrics of documents as JSON lines (writes nothing)")
-    ext.add_argument("files", nargs="*", help="files to read; '-' or nothing reads standard input")
+    ext.add_argument("files", nargs="*", help="files or folders to read; '-' or nothing reads standard input")
     ext.set_defaults(func=cmd_extract)
     return parser
 

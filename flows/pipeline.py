@@ -18,7 +18,7 @@ from prefect.artifacts import (
 )
 from prefect.runtime import flow_run
 
-from tasks import clean, extract, ingest, load, report, validate, warehouse
+from tasks import clean, extract, ingest, load, parallel, report, validate, warehouse
 
 
 def retry_on_io(task_, task_run, state) -> bool:
@@ -53,9 +53,9 @@ def clean_batch(batch_no: int, n_batches: int, batch_dir: Path, duplicates: dict
 
 
 @task(name="extract", task_run_name="extract batch {batch_no}/{n_batches}")
-def extract_batch(batch_no: int, n_batches: int, batch_dir: Path) -> int:
-    """Extract the metrics of a batch."""
-    return extract.extract_batch(batch_dir)
+def extract_batch(batch_no: int, n_batches: int, batch_dir: Path, workers: int) -> int:
+    """Extract the metrics of a batch (on `workers` processes)."""
+    return extract.extract_batch(batch_dir, workers)
 
 
 @task(name="validate", task_run_name="validate batch {batch_no}/{n_batches}")
@@ -114,9 +114,13 @@ def run_stage(name: str, fn, batch_dirs: list[Path], progress: Progress, seconds
 
 @flow(name="ipmetrics", flow_run_name="ipmetrics {source} -> {warehouse_dir}")
 def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size: int = 1000,
-             keep_missing: bool = False) -> dict:
-    """Turn the documents under `source` into the warehouse's documents, metrics and rejects tables."""
+             keep_missing: bool = False, workers: int = 0) -> dict:
+    """Turn the documents under `source` into the warehouse's documents, metrics and rejects tables.
+
+    workers: processes for the heavy stages (0: one per core).
+    """
     logger = get_run_logger()
+    workers = workers or parallel.default_workers()
     check_arguments(source, warehouse_dir, batch_size)
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     run_id = str(flow_run.get_id() or uuid.uuid4().hex)
@@ -154,7 +158,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         cleaned = sum(run_stage("clean", clean_batch, batch_dirs, progress, seconds, duplicates))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
-        extracted = sum(run_stage("extract", extract_batch, batch_dirs, progress, seconds))
+        extracted = sum(run_stage("extract", extract_batch, batch_dirs, progress, seconds, workers))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
         checked = run_stage("validate", validate_batch, batch_dirs, progress, seconds)
         logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
