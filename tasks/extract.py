@@ -40,6 +40,7 @@ TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
 RATE_LIST_GAP = re.compile(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?")
 LATIN_START = re.compile(r"\s*[A-Za-z]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
 SPACES = re.compile(r"\s+")
 LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
 # A sentence without any of these holds no number worth reading.
@@ -80,7 +81,7 @@ def _patterns() -> dict:
     """Compiled context, non-statistic and category patterns."""
     r = rules()
     ctx, ns, cat = r.context, r.nonstats, r.categories
-    keywords = re.compile("|".join(f"(?P<{c}>{any_of(cat['keywords'][c]).pattern})" for c in cat["priority"]), re.I | re.M)
+    keywords = _keyword_patterns(cat)
     return {
         "nonstat": any_of(ns["span_patterns"]),
         "list_nouns": re.compile(ns["list_nouns"]),
@@ -416,9 +417,34 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     return noun.strip(), m.q.end + len(noun)
 
 
+def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern]:
+    """(Latin, Chinese) keyword regexes with one named group per category, in priority order.
+
+    Split by script so each scans fast: Latin keywords start at a word start,
+    Chinese ones at a character that occurs in some Chinese keyword.
+    """
+    def alternation(keep) -> str:
+        groups = []
+        for c in cat["priority"]:
+            words = [w for w in cat["keywords"][c] if keep(w)]
+            if words:
+                groups.append(f"(?P<{c}>{any_of(words).pattern})")
+        return "|".join(groups)
+
+    is_cjk = HAN.search
+    chars = sorted({ch for words in cat["keywords"].values() for w in words for ch in w if HAN.match(ch)})
+    latin = re.compile(f"(?<![A-Za-z])(?:{alternation(lambda w: not is_cjk(w))})", re.I | re.M)
+    chinese = re.compile(f"(?=[{''.join(chars)}])(?:{alternation(is_cjk)})", re.M)
+    return latin, chinese
+
+
 def keyword_hits(text: str) -> list[tuple[int, int, str]]:
     """(start, end, category) of every category keyword in a text (specific categories win overlaps)."""
-    return [(k.start(), k.end(), k.lastgroup) for k in _patterns()["keywords"].finditer(text) if k.group()]
+    latin, chinese = _patterns()["keywords"]
+    hits = [(k.start(), k.end(), k.lastgroup) for k in latin.finditer(text) if k.group()] if LATIN_LETTER.search(text) else []
+    if HAN.search(text):
+        hits += [(k.start(), k.end(), k.lastgroup) for k in chinese.finditer(text) if k.group()]
+    return sorted(hits)
 
 
 @lru_cache(maxsize=4096)
