@@ -49,11 +49,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     from flows.pipeline import pipeline
 
+    flow_, workers = pipeline, args.workers
+    if args.task_runner == "dask":
+        flow_, workers = with_dask(pipeline, args.dask_address, args.workers), 1
     clock = time.perf_counter()
     try:
         with terminal_progress():
-            summary = pipeline(source=str(source), warehouse_dir=str(target), batch_size=args.batch_size,
-                               keep_missing=args.keep_missing, workers=args.workers)
+            summary = flow_(source=str(source), warehouse_dir=str(target), batch_size=args.batch_size,
+                            keep_missing=args.keep_missing, workers=workers)
     except WarehouseBusy as exc:
         return _fail(str(exc))
     seconds = time.perf_counter() - clock
@@ -64,6 +67,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{summary['rows_rejected']} rejected rows; {seconds:.1f} s -> {target}"
     )
     return 0
+
+
+def with_dask(flow_, address: str | None, workers: int):
+    """The flow on a Dask cluster: the one at `address`, else a local cluster of `workers` processes."""
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        runner = DaskTaskRunner(address=address)
+    else:
+        runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1,
+                                                "processes": True, "dashboard_address": None})
+    return flow_.with_options(task_runner=runner)
 
 
 @contextmanager
@@ -175,7 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: warehouse)")
     run.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
     run.add_argument("--keep-missing", action="store_true", help="keep the rows of documents no longer in the source")
-    run.add_argument("--workers", type=int, default=0, help="processes for clean and extract (default 0: one per core)")
+    run.add_argument("--workers", type=int, default=0,
+                     help="processes for extraction, or Dask workers of a local cluster (default 0: one per core)")
+    run.add_argument("--task-runner", choices=["threads", "dask"], default="threads",
+                     help="where batch tasks run: threads of this process (default) or a Dask cluster")
+    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     run.set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", help="serve a scheduled deployment of the pipeline (needs PREFECT_API_URL)")
     serve.add_argument("--cron", default="0 6 * * *", help="schedule, cron syntax in UTC (default: 0 6 * * *)")

@@ -101,13 +101,15 @@ class Progress:
             Progress.hook(self.done, self.total, label)
 
 
-def run_stage(name: str, fn, batch_dirs: list[Path], progress: Progress, seconds: dict, *args) -> list:
-    """Run one stage's task over every batch, recording its time and progress."""
+def run_stage(name: str, task_, batch_args: list[tuple], progress: Progress, seconds: dict) -> list:
+    """Submit one stage's task for every batch to the task runner; collect results in batch order."""
     clock = time.perf_counter()
+    n = len(batch_args)
+    futures = [task_.submit(i, n, *args) for i, args in enumerate(batch_args, 1)]
     results = []
-    for i, batch_dir in enumerate(batch_dirs, 1):
-        results.append(fn(i, len(batch_dirs), batch_dir, *args))
-        progress.step(f"{name} {i}/{len(batch_dirs)}")
+    for i, future in enumerate(futures, 1):
+        results.append(future.result())
+        progress.step(f"{name} {i}/{n}")
     seconds[name] = time.perf_counter() - clock
     return results
 
@@ -117,7 +119,10 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
              keep_missing: bool = False, workers: int = 0) -> dict:
     """Turn the documents under `source` into the warehouse's documents, metrics and rejects tables.
 
-    workers: processes for the heavy stages (0: one per core).
+    workers: processes per extract task (0: one per core; 1 on a Dask cluster, which parallelises the batches).
+    Batch tasks are submitted to the flow's task runner: threads by default,
+    a Dask cluster with `pipeline.with_options(task_runner=DaskTaskRunner(...))`
+    (see `ipmetrics run --task-runner dask`).
     """
     logger = get_run_logger()
     workers = workers or parallel.default_workers()
@@ -141,12 +146,9 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         unchanged = load.unchanged_documents(wh)
         batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
-        clock = time.perf_counter()
-        manifest = []
-        for i, (batch, batch_dir) in enumerate(zip(batches, batch_dirs), 1):
-            manifest += ingest_batch(i, n, len(batch), batch, unchanged, batch_dir)
-            progress.step(f"ingest {i}/{n}")
-        seconds["ingest"] = time.perf_counter() - clock
+        ingested = run_stage("ingest", ingest_batch, [(len(b), b, unchanged, d) for b, d in zip(batches, batch_dirs)],
+                             progress, seconds)
+        manifest = [row for rows in ingested for row in rows]
         for row in manifest:
             if row["status"] == "quarantined":
                 logger.warning("quarantined %s: %s", row["doc_name"], row["reason"])
@@ -156,11 +158,11 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        cleaned = sum(run_stage("clean", clean_batch, batch_dirs, progress, seconds, duplicates))
+        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates) for d in batch_dirs], progress, seconds))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
-        extracted = sum(run_stage("extract", extract_batch, batch_dirs, progress, seconds, workers))
+        extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
-        checked = run_stage("validate", validate_batch, batch_dirs, progress, seconds)
+        checked = run_stage("validate", validate_batch, [(d,) for d in batch_dirs], progress, seconds)
         logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
                     seconds["validate"])
 

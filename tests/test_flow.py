@@ -85,3 +85,26 @@ def test_changed_and_removed_documents_are_updated(seeds_dir, tmp_path):
     assert "002_3972c8512e74cd44.txt" not in read_table("documents", warehouse)["doc_name"].to_list()
     new = metrics.filter(pl.col("value") == 123456)
     assert new.select("doc_name", "category", "period").rows() == [("000_035977481f1947b4.txt", "geographical_indication", "2023")]
+
+
+def test_keep_missing_keeps_the_rows_of_documents_gone_from_the_source(seeds_dir, tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(seeds_dir, source)
+    warehouse = tmp_path / "wh"
+    pipeline(source=str(source), warehouse_dir=str(warehouse))
+    before = read_table("metrics", warehouse).filter(pl.col("doc_name") == "004_bf973d473fa57c3a.txt")
+    (source / "004_bf973d473fa57c3a.txt").unlink()
+    summary = pipeline(source=str(source), warehouse_dir=str(warehouse), keep_missing=True)
+    assert summary["docs_removed"] == 0
+    after = read_table("metrics", warehouse).filter(pl.col("doc_name") == "004_bf973d473fa57c3a.txt")
+    assert before.height == 25 and after.equals(before)
+
+
+def test_a_dask_cluster_gives_the_same_tables(first_run, seeds_dir, tmp_path):
+    from flows.cli import with_dask
+
+    warehouse, _ = first_run
+    with_dask(pipeline, None, 2)(source=str(seeds_dir), warehouse_dir=str(tmp_path / "dask"), batch_size=2, workers=1)
+    dask_tables = tables(tmp_path / "dask")
+    for table, frame in tables(warehouse).items():
+        assert dask_tables[table].equals(frame), table
