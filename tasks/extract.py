@@ -345,8 +345,8 @@ def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> 
 # --- periods ----------------------------------------------------------------------
 
 def _context_year(exprs: list[TimeExpr], published: PubDate | None) -> int | None:
-    """The latest year named by earlier non-`since` expressions, else the publication year."""
-    years = [t.year for t in exprs if t.kind != "since" and t.year]
+    """The latest year named by earlier explicit expressions (the headline's first), else the publication year."""
+    years = [t.year for t in exprs if t.kind not in ("since", "context_year", "stock_context", "stock_now") and t.year]
     return years[-1] if years else (published.year if published else None)
 
 
@@ -601,7 +601,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
-                                                  item_exprs, item_head, pub, topic)
+                                                  ([headline] if headline else []) + item_exprs, item_head, pub, topic)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable

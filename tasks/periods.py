@@ -65,6 +65,9 @@ class TimeExpr:
         y = self.year
         if self.kind == "stock_now":
             return f"@{published}" if published else None
+        if self.kind == "context_year":
+            year = context_year or (published.year if published else None)
+            return f"{year}" if year else None
         if self.kind == "stock_context":
             year = context_year or (published.year if published else None)
             return f"@{year}" if year else None

@@ -13,8 +13,7 @@ SENTENCE_END = re.compile(
 ITEM_START = re.compile(
     r"^\s*(?:[(\[]?\d{1,2}[)\].、]|[(]?[一二三四五六七八九十]+[)、]|[一二三四五六七八九十]是|第[一二三四五六七八九十]+[,、是]"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly)\b\s*[,:]"
-    r"|(?:the )?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) is\b"
-    r"|in addition\b|besides\b|此外|另外)",
+    r"|(?:the )?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) is\b)",
     re.I,
 )
 # A comma inside a number (6,418) does not break a clause.
