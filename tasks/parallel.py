@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -24,10 +25,19 @@ def default_workers() -> int:
     return int(os.environ.get("IPMETRICS_WORKERS") or os.cpu_count() or 1)
 
 
+_POOL_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=None)
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """The process pool of this process for a number of workers."""
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for a number of workers."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The one process pool of this process for a number of workers (batch tasks run in threads and share it)."""
+    with _POOL_LOCK:
+        return _new_pool(workers)
 
 
 def map_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
@@ -42,5 +52,5 @@ def map_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None = 
     except BrokenProcessPool:
         # Workers cannot start when __main__ cannot be re-imported (python - < script):
         # do the work here instead of failing the batch.
-        _pool.cache_clear()
+        _new_pool.cache_clear()
         return [fn(item) for item in items]
