@@ -33,11 +33,13 @@ ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A plural noun: the head of most counted phrases ("centers", "cities", "people").
 PLURAL = re.compile(r"(?i)(?<!\bi)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\bu)(?<!ss)(?<!ou)s$|^(?:people|children|staff|personnel)$")
 # A Chinese noun phrase ends at punctuation, a number, or a conjunction before the next number.
-CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？]|(?:和|及|与|以及)(?=\s*[\d一二三四五六七八九十两近约])|\d")
+CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？\s]|(?:和|及|与|以及)(?=\s*[\d一二三四五六七八九十两近约])|\d")
 YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
 YEARS_AFTER = re.compile(r"(?i)^\s*years?\b|^年")
 TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
 RATE_LIST_GAP = re.compile(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?")
+# Keywords that name a container more than a subject: "patent reexamination cases" is examination.
+WEAK_HEAD = re.compile(r"(?i)cases?|案件|案")
 LATIN_START = re.compile(r"\s*[A-Za-z]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -483,7 +485,15 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     """
     p = _patterns()
     chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
-    found = pick_category(keyword_hits(m.noun), head_final=True)
+    blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    noun_hits = keyword_hits(m.noun)
+    strong = [h for h in noun_hits if not WEAK_HEAD.fullmatch(m.noun[h[0]:h[1]])]
+    found = pick_category([h for h in strong if h[2] not in GENERIC_CATEGORIES] and strong or noun_hits, head_final=True)
+    if found in GENERIC_CATEGORIES:
+        # "granted 110,000 invention patents to foreign applicants": a subject in the clause beats the generic right
+        specific = [c for c in _outside(sentence_hits, blanked, c_start, c_end) if c not in GENERIC_CATEGORIES]
+        return _best({c: specific.count(c) for c in specific}) or found
     if found:
         return found
     head_word = m.noun if chinese else (m.noun.split() or [""])[-1]
@@ -493,11 +503,10 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
         gap = sentence[earlier[-1].noun_end:m.q.start]
         if LOCATIVE_GAP.fullmatch(gap):
             return earlier[-1].category
-    blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
-    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
     levels = [_outside(sentence_hits, blanked, c_start, c_end)]
     if generic_noun or not m.noun or chinese:
-        levels.append(_outside(sentence_hits, blanked))
+        # Chinese sentences chain many clauses: only what comes before the number speaks for it.
+        levels.append(_outside(sentence_hits, blanked, 0, c_end if chinese else 10**9))
     found = pick_by_levels(levels) or (head_category(item_head) if generic_noun or not m.noun else None)
     return found or (doc_topic if not m.noun else None) or "other"
 

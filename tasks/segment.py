@@ -17,7 +17,8 @@ ITEM_START = re.compile(
     re.I,
 )
 # A comma inside a number (6,418) does not break a clause.
-CLAUSE_BREAK = re.compile(r"[，;；:：]|,(?!\d{3}(?!\d))")
+# White space between Chinese characters separates headline parts.
+CLAUSE_BREAK = re.compile(r"[，;；:：]|,(?!\d{3}(?!\d))|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
