@@ -159,6 +159,8 @@ def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -
 def is_rank(sentence: str, q: Quantity) -> bool:
     """True when the number is a position in a ranking."""
     p = _patterns()
+    if q.unit not in ("count",):
+        return False
     before = sentence[max(0, q.start - 24):q.start]
     after = sentence[q.end:q.end + 8] if q.unit == "count" and not q.unit_token else sentence[q.core_end:q.core_end + 8]
     if p["rank_before"].search(before):

@@ -80,6 +80,7 @@ def _patterns() -> dict:
         "core_plain": re.compile(plain, re.I),
         "scale": re.compile(rf"^\s?(?P<scale>{alternation(n['scales'])})(?![a-z])", re.I),
         "more": re.compile(r"^\s?(?P<more>多|余)"),
+        "lowercase_only": set(n.get("lowercase_only_units", [])),
         "unit": re.compile(rf"^\s?(?P<unit>{unit_alt})(?![a-z])", re.I),
         "tenths": re.compile(rf"^\s?{re.escape(n['tenths'])}(?!{alternation(n['tenths_not_before'])})"),
         "prefix_currency": re.compile(rf"(?P<cur>{alternation(n['currency_prefix'])})\s?$", re.I),
@@ -191,6 +192,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 more = p["more"].match(text[end:])
                 end += more.end() if more else 0
         unit_match = p["unit"].match(text[end:]) if kind != "ordinal" else None
+        if unit_match and unit_match["unit"].lower() in p["lowercase_only"] and unit_match["unit"] != unit_match["unit"].lower():
+            unit_match = None  # "35 pct" is a percentage, "58,990 PCT applications" is not
         unit, unit_token, factor = "count", "", 1.0
         if unit_match:
             unit_token = unit_match["unit"]

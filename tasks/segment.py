@@ -7,7 +7,7 @@ from dataclasses import dataclass
 # A sentence ends at Chinese or ASCII terminal punctuation; an English period
 # ends one only before white space and not after a common abbreviation.
 SENTENCE_END = re.compile(
-    r"[。！？!?;；]+|(?<!\bNo)(?<!\bno)(?<!\bMr)(?<!\bDr)(?<!\bSt)(?<!\bCo)(?<!\bLtd)(?<!\bInc)(?<!\bvs)(?<!\b[A-Z])\.(?=\s|$)"
+    r"[。！？!?;；]+|(?<!\bNo)(?<!\bno)(?<!\bMr)(?<!\bDr)(?<!\bSt)(?<!\bCo)(?<!\bLtd)(?<!\bInc)(?<!\bvs)(?<!\b[A-Z])(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)(?<!\bJun)(?<!\bJul)(?<!\bAug)(?<!\bSep)(?<!\bSept)(?<!\bOct)(?<!\bNov)(?<!\bDec)\.(?=\s|$)"
 )
 # A list marker at the start of a sentence opens a new item.
 ITEM_START = re.compile(
