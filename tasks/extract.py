@@ -18,7 +18,7 @@ from tasks.numbers import Quantity, find_quantities
 from tasks.periods import PubDate, TimeExpr, find_time_exprs, period_bounds
 from tasks.published import full_dates
 from tasks.rules import any_of, rules, rules_version
-from tasks.segment import Sentence, clause_bounds, segment
+from tasks.segment import ITEM_START, Sentence, clause_bounds, segment
 
 # Units as the metrics table names them.
 TABLE_UNIT = {"percent_point": "percent", "streak": "year"}
@@ -605,10 +605,16 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
     item_head = ""
-    current_item = None
+    current_item = current_paragraph = None
+    paragraph_exprs: list[TimeExpr] = []
     for sentence in segment(text):
         if sentence.item != current_item:
-            carried, item_exprs, item_head, current_item = [], [], sentence.text, sentence.item
+            # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
+            goes_on = sentence.paragraph != current_paragraph and not ITEM_START.match(sentence.text)
+            carried = paragraph_exprs[-1:] if goes_on else []
+            item_exprs, item_head, current_item = [], sentence.text, sentence.item
+        if sentence.paragraph != current_paragraph:
+            paragraph_exprs, current_paragraph = [], sentence.paragraph
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
@@ -616,6 +622,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
+            paragraph_exprs += carryable
         item_exprs += exprs
         for m in metrics:
             row = metric_row(sentence, m, doc_id, doc_name)

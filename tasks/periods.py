@@ -108,6 +108,12 @@ def _compiled_exprs() -> list[tuple[str, re.Pattern]]:
 
 
 @lru_cache(maxsize=None)
+def _comparison_before() -> re.Pattern:
+    """Words that make the period after them a base of comparison."""
+    return re.compile(rules().periods["comparison_before"])
+
+
+@lru_cache(maxsize=None)
 def _trigger() -> re.Pattern:
     """Fast pre-check: a sentence without a match holds no time expression."""
     return re.compile(rules().periods["trigger"])
@@ -222,6 +228,9 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
             g = {k: v for k, v in m.groupdict().items() if v}
             parts = _expr_parts(kind, g)
             if parts is None:
+                continue
+            if kind != "since" and _comparison_before().search(sentence, max(0, m.start() - 40), m.start()):
+                taken.append((m.start(), m.end()))
                 continue
             taken.append((m.start(), m.end()))
             found.append(TimeExpr(m.start(), m.end(), kind, _expr_year(g, published), parts))

@@ -28,6 +28,7 @@ class Sentence:
     text: str
     start: int
     item: int
+    paragraph: int = 0
 
 
 def split_sentences(paragraph: str) -> list[tuple[int, str]]:
@@ -50,12 +51,12 @@ def segment(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     item = -1
     offset = 0
-    for paragraph in text.split("\n"):
+    for number, paragraph in enumerate(text.split("\n")):
         item += 1
         for i, (pos, sentence) in enumerate(split_sentences(paragraph)):
             if i and ITEM_START.match(sentence):
                 item += 1
-            sentences.append(Sentence(sentence, offset + pos, item))
+            sentences.append(Sentence(sentence, offset + pos, item, number))
         offset += len(paragraph) + 1
     return sentences
 

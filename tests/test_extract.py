@@ -131,3 +131,11 @@ def test_row_positions_point_at_the_surface():
     assert text[row["char_start"]:row["char_end"]] == row["surface"] == "44000"
     assert row["sentence"] == "In 2023, 44000 cases of patent violations were handled."
     assert row["period_year"] == 2023 and str(row["period_start"]) == "2023-01-01"
+
+
+def test_a_paragraph_that_goes_on_keeps_the_time_scope_a_list_item_does_not():
+    text = ("In the first half of 2018, IP royalty trade reached 22 billion dollars.\n"
+            "By industry, manufacturing exported 2.138 billion dollars.\n"
+            "(2) Support 37 key cities in building IP operation service systems.")
+    assert [(r[0], r[6]) for r in rows(text, None)] == [
+        ("22 billion dollars", "2018-H1"), ("2.138 billion dollars", "2018-H1"), ("37", None)]

@@ -77,3 +77,9 @@ def test_event_calendar():
 )
 def test_period_bounds(period, start, end):
     assert period_bounds(period) == (start, end)
+
+
+def test_a_base_of_comparison_is_not_a_period():
+    assert periods("an increase of 5.585 billion dollars over the same period of 2017") == []
+    assert periods("比2015年增加3.9万件") == []
+    assert periods("Compared with the same period in 2019, cases rose") == []
