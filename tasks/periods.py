@@ -229,7 +229,8 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
             parts = _expr_parts(kind, g)
             if parts is None:
                 continue
-            if kind != "since" and _comparison_before().search(sentence, max(0, m.start() - 40), m.start()):
+            anchor = m.start("year") if g.get("year") else m.start()
+            if kind != "since" and _comparison_before().search(sentence, max(0, anchor - 40), anchor):
                 taken.append((m.start(), m.end()))
                 continue
             taken.append((m.start(), m.end()))
