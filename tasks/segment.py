@@ -31,13 +31,30 @@ class Sentence:
     paragraph: int = 0
 
 
+# Longer "sentences" (a 3 MB line of numbers, a table flattened to one line)
+# are cut at a clause break or space, so the work per sentence stays bounded.
+MAX_SENTENCE_CHARS = 1000
+CUT_AT = re.compile(r"[，,;；、\s]")
+
+
+def _bounded(pos: int, text: str) -> list[tuple[int, str]]:
+    """(offset, text) pieces of a sentence, none longer than MAX_SENTENCE_CHARS."""
+    pieces = []
+    while len(text) > MAX_SENTENCE_CHARS:
+        cuts = [m.end() for m in CUT_AT.finditer(text, MAX_SENTENCE_CHARS // 2, MAX_SENTENCE_CHARS)]
+        cut = cuts[-1] if cuts else MAX_SENTENCE_CHARS
+        pieces.append((pos, text[:cut]))
+        pos, text = pos + cut, text[cut:]
+    return pieces + [(pos, text)]
+
+
 def split_sentences(paragraph: str) -> list[tuple[int, str]]:
     """(offset, text) of each sentence of a paragraph, white space trimmed."""
     out, pos = [], 0
     for m in SENTENCE_END.finditer(paragraph):
-        out.append((pos, paragraph[pos:m.end()]))
+        out += _bounded(pos, paragraph[pos:m.end()])
         pos = m.end()
-    out.append((pos, paragraph[pos:]))
+    out += _bounded(pos, paragraph[pos:])
     trimmed = []
     for offset, text in out:
         lead = len(text) - len(text.lstrip())

@@ -139,3 +139,13 @@ def test_a_paragraph_that_goes_on_keeps_the_time_scope_a_list_item_does_not():
             "(2) Support 37 key cities in building IP operation service systems.")
     assert [(r[0], r[6]) for r in rows(text, None)] == [
         ("22 billion dollars", "2018-H1"), ("2.138 billion dollars", "2018-H1"), ("37", None)]
+
+
+def test_a_huge_line_is_read_in_bounded_pieces():
+    from tasks.segment import MAX_SENTENCE_CHARS, segment
+
+    text = "In 2023, " + ", ".join(f"{3000 + i} cases" for i in range(3000))
+    sentences = segment(text)
+    assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(text[s.start:s.start + len(s.text)] for s in sentences).replace(" ", "") == text.replace(" ", "")
+    assert len(rows(text, None)) == 3000
