@@ -348,10 +348,16 @@ def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> 
 
 # --- periods ----------------------------------------------------------------------
 
-def _context_year(exprs: list[TimeExpr], published: PubDate | None) -> int | None:
-    """The latest year named by earlier explicit expressions (the headline's first), else the publication year."""
-    years = [t.year for t in exprs if t.kind not in ("since", "context_year", "stock_context", "stock_now") and t.year]
-    return years[-1] if years else (published.year if published else None)
+CONTEXT_FREE_KINDS = ("since", "context_year", "stock_context", "stock_now")
+
+
+def _context_year(*expr_lists: list[TimeExpr], published: PubDate | None) -> int | None:
+    """The latest year named by earlier explicit expressions (later lists are later in the text), else the publication year."""
+    for exprs in reversed(expr_lists):
+        for t in reversed(exprs):
+            if t.year and t.kind not in CONTEXT_FREE_KINDS:
+                return t.year
+    return published.year if published else None
 
 
 def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], carried: list[TimeExpr],
@@ -361,8 +367,8 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
         expr = _expr_for(sentence, m, exprs, metrics) or (carried[-1] if carried else None)
         if expr is None:
             continue
-        earlier = item_exprs + [t for t in exprs if t.end <= m.q.start and t is not expr]
-        m.period = expr.period(published, _context_year(earlier, published))
+        earlier = [t for t in exprs if t.end <= m.q.start and t is not expr]
+        m.period = expr.period(published, _context_year(item_exprs, earlier, published=published))
         if m.period and m.period.isdigit() and m.role in ("level", "share") and is_stock(sentence, m):
             m.period = f"@{m.period}"
 
@@ -612,13 +618,13 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
             goes_on = sentence.paragraph != current_paragraph and not ITEM_START.match(sentence.text)
             carried = paragraph_exprs[-1:] if goes_on else []
-            item_exprs, item_head, current_item = [], sentence.text, sentence.item
+            item_exprs, item_head, current_item = ([headline] if headline else []), sentence.text, sentence.item
         if sentence.paragraph != current_paragraph:
             paragraph_exprs, current_paragraph = [], sentence.paragraph
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
-                                                  ([headline] if headline else []) + item_exprs, item_head, pub, topic)
+                                                  item_exprs, item_head, pub, topic)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
