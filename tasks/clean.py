@@ -4,9 +4,17 @@ HTML to visible text (lxml), pinyin annotations out, traditional to
 simplified (OpenCC), NFKC (full-width digits and punctuation), boilerplate
 lines and repeated paragraphs out; language, script and publication date
 detected. Every rule's data lives in tasks/lexicon/.
+
+Hostile input is made harmless before anything else looks at it: control
+characters, invisible format characters (zero-width spaces, bidi marks, a
+BOM in mid-file) and terminal colour codes are removed, every kind of line
+break becomes "\n". A document with no text left after cleaning is
+quarantined by `clean_batch` ("no text after cleaning: ...").
 """
 from __future__ import annotations
 
+import html
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -20,9 +28,28 @@ from lxml import etree
 
 from tasks.rules import any_of, rules
 
+log = logging.getLogger(__name__)
+
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Terminal escape sequences (colour codes in captured console output): the
+# whole sequence goes, not only its ESC character.
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Line and paragraph separators of every convention (CR LF, CR, vertical tab,
+# form feed, file/group/record separators, NEL, U+2028/U+2029).
+LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Control characters (C0 but tab and newline, DEL, C1) and invisible format
+# characters: soft hyphen, zero-width spaces and joiners, bidi marks and
+# embeddings, word joiner, a byte-order mark in mid-text, interlinear
+# annotation marks. Any of them inside "92.1" would break the number. Lone
+# surrogates and the non-characters U+FFFE/U+FFFF go too (lxml and Parquet
+# refuse them).
+CONTROL = re.compile(
+    r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
+)
+# An XML declaration (XHTML): lxml refuses a str that carries one.
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Elements whose text is never visible.
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
 # Elements that start a new line of text.
@@ -30,6 +57,17 @@ BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer "
     "nav aside blockquote pre dd dt dl figure figcaption hr main form title td th".split()
 )
+# Fallback tag stripper, used when lxml gives up on a page (nesting deeper
+# than libxml2 accepts, a page it cannot parse at all). An invisible element
+# left open hides the rest of the page, as in a browser.
+INVISIBLE_BLOCK = re.compile(
+    r"<(%s)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<![^>]*>|<\?[^>]*>" % "|".join(INVISIBLE_TAGS),
+    re.S | re.I,
+)
+BLOCK_TAG = re.compile(r"</?(?:%s)\b[^>]*>" % "|".join(sorted(BLOCK_TAGS)), re.I)
+ANY_TAG = re.compile(r"</?[A-Za-z][^>]*(?:>|$)")
+# lxml's text is trusted unless the fallback stripper finds this many times more.
+LXML_LOSS_FACTOR = 2
 
 
 # Columns of a batch's clean.parquet (all strings).
@@ -63,18 +101,49 @@ def _patterns() -> dict:
     }
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one line per block element."""
+def strip_controls(text: str) -> str:
+    """Line breaks folded to "\\n"; terminal escapes, control and invisible format characters out."""
+    text = LINE_BREAK.sub("\n", text)
+    if "\x1b" in text:
+        text = ANSI_ESCAPE.sub("", text)
+    return CONTROL.sub("", text)
+
+
+def _lxml_text(html_text: str) -> str | None:
+    """Visible text by lxml, one line per block element; None when lxml cannot parse the page."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html_text, parser=parser)
     except (etree.ParserError, ValueError):
-        return ""
+        return None
     etree.strip_elements(root, *INVISIBLE_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
             element.text = "\n" + (element.text or "")
     return root.text_content()
+
+
+def _regex_text(html_text: str) -> str:
+    """Visible text by stripping tags with regular expressions (the fallback)."""
+    text = INVISIBLE_BLOCK.sub(" ", html_text)
+    text = BLOCK_TAG.sub("\n", text)
+    return html.unescape(ANY_TAG.sub("", text))
+
+
+def html_to_text(html_text: str) -> str:
+    """Visible text of an HTML page, one line per block element.
+
+    lxml parses the page (any HTML, however broken). When it gives up on part
+    of it — libxml2 stops at a nesting depth of a few thousand elements and
+    drops the rest — a plain tag stripper recovers the text instead.
+    """
+    html_text = XML_DECLARATION.sub("", strip_controls(html_text), count=1)
+    text = _lxml_text(html_text)
+    fallback = _regex_text(html_text)
+    if text is None or len("".join(fallback.split())) > LXML_LOSS_FACTOR * len("".join(text.split())):
+        return fallback
+    return text
 
 
 def strip_pinyin(text: str) -> str:
@@ -96,8 +165,7 @@ def detect_script(text: str) -> str:
 
 def normalise(text: str) -> str:
     """NFKC (full-width digits and punctuation), dashes and brackets folded, controls out."""
-    text = unicodedata.normalize("NFKC", text).translate(_patterns()["punct"])
-    return CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return strip_controls(unicodedata.normalize("NFKC", text).translate(_patterns()["punct"]))
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
@@ -146,16 +214,49 @@ def clean_document(raw_text: str, is_html: bool) -> CleanDocument:
     return CleanDocument(text=text, lang=lang, script=script, published=detect_published(text))
 
 
+NO_TEXT_REASON = {
+    "html": "no text after cleaning: the page has no visible text (only scripts, styles, comments or markup)",
+    "text": "no text after cleaning: only control characters, invisible characters or boilerplate lines",
+}
+
+
+def clean_row(row: dict) -> tuple[dict | None, dict | None]:
+    """(clean.parquet row, error row) of one ingested document: exactly one is None; never raises.
+
+    A document with no text left after cleaning (a page of scripts, a file of
+    invisible characters) has nothing to extract: it gets an error row with
+    the reason "no text after cleaning: ...". So does a document whose
+    cleaning raises, with the exception as reason.
+    """
+    try:
+        doc = clean_document(row["raw_text"], row["format"] == "html")
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+        return None, {"doc_name": row["doc_name"], "reason": f"cleaning failed: {type(exc).__name__}: {exc}"}
+    if not doc.text.strip():
+        return None, {"doc_name": row["doc_name"], "reason": NO_TEXT_REASON[row["format"]]}
+    return {"doc_name": row["doc_name"], "doc_id": row["doc_id"], "text": doc.text,
+            "lang": doc.lang, "script": doc.script, "published": doc.published}, None
+
+
 def clean_batch(batch_dir: Path, duplicates: dict[str, str]) -> int:
-    """Clean the new documents of batch_dir/ingested.parquet into batch_dir/clean.parquet; return their number."""
+    """Clean the new documents of batch_dir/ingested.parquet into batch_dir/clean.parquet; return their number.
+
+    Documents that yield no clean text are listed with the reason in
+    batch_dir/errors-clean.parquet, which the load stage turns into
+    `quarantined` rows of the documents table.
+    """
     import polars as pl
 
     ingested = pl.read_parquet(batch_dir / "ingested.parquet")
     todo = ingested.filter((pl.col("status") == "ok") & ~pl.col("reused") & ~pl.col("doc_name").is_in(list(duplicates)))
-    rows = []
+    rows, errors = [], []
     for row in todo.iter_rows(named=True):
-        doc = clean_document(row["raw_text"], row["format"] == "html")
-        rows.append({"doc_name": row["doc_name"], "doc_id": row["doc_id"], "text": doc.text,
-                     "lang": doc.lang, "script": doc.script, "published": doc.published})
+        cleaned, error = clean_row(row)
+        if error:
+            log.warning("quarantined %s: %s", error["doc_name"], error["reason"])
+            errors.append(error)
+        else:
+            rows.append(cleaned)
     pl.DataFrame(rows, schema={k: pl.String for k in CLEAN_SCHEMA}).write_parquet(batch_dir / "clean.parquet")
+    pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-clean.parquet")
     return len(rows)
