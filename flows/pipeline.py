@@ -162,6 +162,8 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
         extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
+        for name, error in load.stage_errors(batch_dirs).iter_rows():
+            logger.warning("quarantined %s: %s", name, error)
         checked = run_stage("validate", validate_batch, [(d,) for d in batch_dirs], progress, seconds)
         logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
                     seconds["validate"])

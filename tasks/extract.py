@@ -43,6 +43,7 @@ WEAK_HEAD = re.compile(r"(?i)cases?|案件|案")
 LATIN_START = re.compile(r"\s*[A-Za-z]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
+WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
 SPACES = re.compile(r"\s+")
 LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
 # A sentence without any of these holds no number worth reading.
@@ -208,6 +209,9 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
         return "duration in years"
     if p["list_nouns"].match(after):
         return "counted list or slogan"
+    if not q.unit_token and not WORDS.search(sentence, max(0, q.start - 20), q.start) \
+            and not WORDS.search(sentence, q.end, q.end + 20):
+        return "a number among numbers, no word names it"
     return None
 
 

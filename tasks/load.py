@@ -137,8 +137,17 @@ def load(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], ru
         "rules_version": rules_version(),
     }
     runs = pl.concat([_previous(warehouse, "runs"), pl.DataFrame([summary], schema=polars_schema("runs"))])
+    if unchanged_since_last_run(warehouse, tables):
+        tables = {table: None for table in tables}  # nothing changed: link the files instead of rewriting them
     publish(warehouse, tables | {"runs": runs}, version=f"{finished:%Y%m%dT%H%M%S}-{run.run_id[:8]}")
     return summary
+
+
+def unchanged_since_last_run(warehouse: Path, tables: dict[str, pl.DataFrame]) -> bool:
+    """True when the assembled data tables equal the published ones."""
+    if current_version(warehouse) is None:
+        return False
+    return all(_previous(warehouse, table).equals(frame) for table, frame in tables.items())
 
 
 def unchanged_documents(warehouse: Path) -> dict[str, str]:

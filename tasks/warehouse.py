@@ -151,15 +151,30 @@ def _fault_delay() -> None:
         time.sleep(delay)
 
 
-def publish(warehouse: Path, tables: dict[str, pl.DataFrame], version: str) -> Path:
-    """Write a complete set of tables as a new version and make it current atomically."""
+def link_table(table: str, source_root: Path, root: Path) -> None:
+    """Hard-link an unchanged table's files from the previous version (no rewrite, no copy)."""
+    for path in sorted((source_root / table).rglob("*.parquet")):
+        target = root / path.relative_to(source_root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+
+
+def publish(warehouse: Path, tables: dict[str, pl.DataFrame | None], version: str) -> Path:
+    """Write a complete set of tables as a new version and make it current atomically.
+
+    A table given as None is unchanged: its files are hard-linked from the current version.
+    """
     warehouse = Path(warehouse)
+    previous_root = current_version(warehouse)
     root = warehouse / VERSIONS / version
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
     for table, df in tables.items():
-        write_table(df, table, root)
+        if df is None:
+            link_table(table, previous_root, root)
+        else:
+            write_table(df, table, root)
         _fault_delay()
     _fsync_tree(root)
     previous = current_version(warehouse)

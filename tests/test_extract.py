@@ -149,3 +149,7 @@ def test_a_huge_line_is_read_in_bounded_pieces():
     assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
     assert "".join(text[s.start:s.start + len(s.text)] for s in sentences).replace(" ", "") == text.replace(" ", "")
     assert len(rows(text, None)) == 3000
+
+
+def test_a_column_of_bare_numbers_is_not_read_as_statistics():
+    assert rows("-422690.39 52,583,482 7731 0.5 18 99,001 3.25", None) == []

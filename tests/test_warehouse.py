@@ -84,3 +84,13 @@ def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
 
 def test_reading_before_any_run_gives_an_empty_table(tmp_path):
     assert read_table("metrics", tmp_path).height == 0
+
+
+def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):
+    publish(tmp_path, tables(6), "v1")
+    first = sorted((tmp_path / "metrics").rglob("*.parquet"))
+    inodes = {p.relative_to(tmp_path / "metrics"): p.stat().st_ino for p in first}
+    publish(tmp_path, {t: None for t in TABLES if t != "runs"} | {"runs": empty_frame("runs")}, "v2")
+    assert current_version(tmp_path).name == "v2" and read_table("metrics", tmp_path).height == 6
+    again = {p.relative_to(tmp_path / "metrics"): p.stat().st_ino for p in (tmp_path / "metrics").rglob("*.parquet")}
+    assert again == inodes
