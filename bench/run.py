@@ -38,6 +38,21 @@ def timed(args: list[str], env: dict | None = None) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, out.decode()
 
 
+def worker_speedup(corpus: Path, work: Path, docs: int = 400) -> dict:
+    """Seconds of the extract stage on the first `docs` documents with 1 and with 2 worker processes."""
+    from tasks import clean, extract, ingest
+
+    files = ingest.discover(corpus)[:docs]
+    ingest.ingest_batch(files, {}, work)
+    clean.clean_batch(work, {})
+    result = {"docs": len(files)}
+    for workers in (1, 2):
+        clock = time.perf_counter()
+        extract.extract_batch(work, workers)
+        result[workers] = time.perf_counter() - clock
+    return result
+
+
 def change_one_percent(corpus: Path, seed: int) -> int:
     """Append a new statistic to 1 % of the documents; return how many changed."""
     files = sorted(corpus.iterdir())
@@ -77,9 +92,12 @@ def main() -> None:
     print(f"3. rerun, {changed} documents changed: {rerun_1pct_s:.1f} s ({100 * rerun_1pct_s / full_s:.1f} % of the full run)", flush=True)
     extract_s, _, _ = timed(["extract", str(corpus)])
     print(f"4. ipmetrics extract alone: {extract_s:.1f} s, {mb / extract_s:.2f} MB/s", flush=True)
+    speedup = worker_speedup(corpus, work / "speedup")
+    print(f"5. extract stage on {speedup['docs']} documents: 1 worker {speedup[1]:.1f} s, 2 workers {speedup[2]:.1f} s "
+          f"(speed-up {speedup[1] / speedup[2]:.2f}x)", flush=True)
     print(f"docs={args.docs} mb={mb:.1f} full_s={full_s:.1f} mb_per_s={mb / full_s:.2f} docs_per_s={args.docs / full_s:.1f} "
           f"peak_rss_mb={rss:.0f} task_runs={task_runs} rerun_s={rerun_s:.1f} rerun_1pct_s={rerun_1pct_s:.1f} "
-          f"extract_mb_per_s={mb / extract_s:.2f}")
+          f"extract_mb_per_s={mb / extract_s:.2f} speedup_2_workers={speedup[1] / speedup[2]:.2f}")
 
 
 if __name__ == "__main__":

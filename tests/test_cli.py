@@ -39,3 +39,25 @@ def test_unusable_arguments_give_a_one_line_error(tmp_path):
     assert not_a_folder.returncode == 2 and "warehouse is not a folder" in not_a_folder.stderr.decode()
     bad_file = ipmetrics("extract", str(tmp_path / "nope.txt"))
     assert bad_file.returncode == 2 and bad_file.stderr.decode().count("\n") == 1
+
+
+def test_the_progress_bar_is_quiet_without_a_terminal(monkeypatch):
+    import io
+
+    from flows.cli import terminal_progress
+    from flows.pipeline import Progress
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    with terminal_progress():
+        assert Progress.hook is None
+
+
+def test_the_progress_bar_follows_the_batches_on_a_terminal(monkeypatch):
+    from flows.cli import terminal_progress
+    from flows.pipeline import Progress
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    with terminal_progress():
+        assert Progress.hook is not None
+        Progress.hook(3, 9, "extract 1/2")
+    assert Progress.hook is None

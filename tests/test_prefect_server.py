@@ -138,3 +138,19 @@ def test_serve_creates_a_schedule_whose_runs_complete(server, tmp_path):
         stop(serve, signal.SIGINT)
     deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/every-minute").json()
     assert deployment["paused"] is False
+
+
+def test_prefect_yaml_deploys_the_daily_deployment_for_workers(server):
+    prefect = str(Path(sys.executable).parent / "prefect")
+    pool = subprocess.run([prefect, "work-pool", "create", "local-process", "--type", "process"], env=server["env"],
+                          cwd=ROOT, capture_output=True, timeout=120)
+    assert pool.returncode == 0, pool.stdout.decode() + pool.stderr.decode()
+    deploy = subprocess.run([prefect, "--no-prompt", "deploy", "--all"], env=server["env"] | {"PWD": str(ROOT)},
+                            cwd=ROOT, capture_output=True, timeout=300)
+    assert deploy.returncode == 0, deploy.stdout.decode() + deploy.stderr.decode()
+    deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/daily").json()
+    assert deployment["entrypoint"] == "flows/pipeline.py:pipeline"
+    assert deployment["work_pool_name"] == "local-process" and deployment["paused"] is False
+    assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 6 * * *"]
+    assert deployment["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
