@@ -47,7 +47,7 @@ WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
 SPACES = re.compile(r"\s+")
 LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
 # A sentence without any of these holds no number worth reading.
-NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|首位|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                          r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
                          r"seventy|eighty|ninety|hundred|first|second|third)\b)")
 # A sign right before a percentage makes it a change: "(+46.7%)", "-3.2%".
@@ -107,6 +107,7 @@ def _patterns() -> dict:
         "change_abs": re.compile(ctx["change_abs"]["before"]),
         "rank_before": re.compile(ctx["rank"]["before"]),
         "rank_after": re.compile(ctx["rank"]["after"]),
+        "first_place": re.compile(ctx["rank"]["first_place"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
         "stock": re.compile(ctx["stock"]["words"]),
@@ -130,6 +131,12 @@ def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
     """A regex for text between opener and closer, at most max_chars long."""
     inner = re.escape(opener if opener == closer else opener + closer)
     return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
+
+
+def first_place(start: int, end: int, sentence: str) -> Quantity:
+    """A rank of 1 written as a word (首位)."""
+    return Quantity(start=start, end=end, core_start=start, core_end=end, surface=sentence[start:end], kind="ordinal",
+                    number=1.0, value=1.0, unit="count", unit_token="", suffix_more=False)
 
 
 def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity]:
@@ -276,7 +283,8 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
     """The statistics of one sentence with unit, role, qualifier and signed value."""
     quantities = find_quantities(sentence)
     nonstat = nonstat_spans(sentence, quantities) + quoted_spans(sentence) + list(time_spans)
-    metrics = []
+    metrics = [Metric(q=first_place(m.start("rank"), m.end("rank"), sentence), unit="rank", role="rank", value=1.0)
+               for m in _patterns()["first_place"].finditer(sentence)]
     for q in share_list_units(sentence, quantities):
         q = as_streak(sentence, q)
         if is_rank(sentence, q):
@@ -293,7 +301,7 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
             q = replace(q, start=sign.start(), surface=sentence[sign.start():q.end].strip())
             role, value = "change_pct", q.value * (-1.0 if sign.group() in "-−" else 1.0)
         metrics.append(Metric(q=q, unit=unit, role=role, value=value, qualifier=qualifier_of(sentence, q)))
-    return metrics
+    return sorted(metrics, key=lambda m: m.q.start)
 
 
 # --- growth rates attached to levels ----------------------------------------------

@@ -153,3 +153,8 @@ def test_a_huge_line_is_read_in_bounded_pieces():
 
 def test_a_column_of_bare_numbers_is_not_read_as_statistics():
     assert rows("-422690.39 52,583,482 7731 0.5 18 99,001 3.25", None) == []
+
+
+def test_first_place_written_as_a_word_is_a_rank():
+    assert rows("我国数字经济核心产业发明专利授权量居全球首位。", "2025-09-12") == [
+        ("首位", 1, "rank", "rank", None, None, None, "innovation")]
