@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,7 +76,6 @@ class Metric:
     period: str | None = None
     category: str = "other"
     attached: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=None)

@@ -12,7 +12,6 @@ against it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -227,8 +226,3 @@ def find_quantities(text: str) -> list[Quantity]:
             )
         )
     return found
-
-
-def normalise_number_text(text: str) -> str:
-    """NFKC text as the extractor sees it (full-width digits and signs folded)."""
-    return unicodedata.normalize("NFKC", text)

@@ -169,7 +169,7 @@ def ongoing_event_month(text: str) -> str | None:
     return None
 
 
-def _month_number(token: str) -> int:
+def month_number(token: str) -> int:
     """Month number of `10`, `October`, `ten` or `十`."""
     if token.isdigit():
         return int(token)
@@ -195,7 +195,7 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
 def _expr_parts(kind: str, g: dict) -> tuple | None:
     """Kind-specific parts (month, half, quarters, months) of a match."""
     if kind in ("stock_month", "stock_day"):
-        month = _month_number(g.get("month") or g["monthname"])
+        month = month_number(g.get("month") or g["monthname"])
         day = int(g.get("day", 1))
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
@@ -209,8 +209,8 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
         q = CN_SMALL.get(g["q1"]) or ORDINAL_WORDS[g["q1"].lower()]
         return (q, q)
     if kind == "months":
-        m1 = _month_number(g.get("m1") or g.get("monthname1") or "1")
-        m2 = _month_number(g.get("m2") or g["monthname2"])
+        m1 = month_number(g.get("m1") or g.get("monthname1") or "1")
+        m2 = month_number(g.get("m2") or g["monthname2"])
         return (m1, m2) if 1 <= m1 <= m2 <= 12 else None
     return ()
 

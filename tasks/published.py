@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from tasks.periods import MONTH_ABBREV, ongoing_event_month
+from tasks.periods import month_number, ongoing_event_month
 from tasks.rules import rules
 
 STANDALONE_YEAR = re.compile(r"(?<![\d\-~至到/.])((?:19|20)\d{2})(?![\d\-~至到/.]|\s*[-~至到]\s*\d)")
@@ -35,17 +35,12 @@ def _valid(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def _month(token: str) -> int:
-    """Month number from digits or an English month name."""
-    return int(token) if token.isdigit() else MONTH_ABBREV.get(token[:3].lower(), 0)
-
-
 def full_dates(line: str) -> list[tuple[int, dt.date]]:
     """(position, date) of every full calendar date in a line."""
     found = []
     for pattern in _patterns()["full"]:
         for m in pattern.finditer(line):
-            day = _valid(int(m["y"]), _month(m["m"]), int(m["d"]))
+            day = _valid(int(m["y"]), month_number(m["m"]), int(m["d"]))
             if day:
                 found.append((m.start(), day))
     return sorted(found, key=lambda x: x[0])
@@ -78,7 +73,7 @@ def _dateline(lines: list[str], text: str) -> str | None:
         m = pattern.search(head)
         if m:
             year = latest_year_mentioned(text)
-            day = _valid(year, _month(m["m"]), int(m["d"])) if year else None
+            day = _valid(year, month_number(m["m"]), int(m["d"])) if year else None
             if day:
                 return day.isoformat()
     return None

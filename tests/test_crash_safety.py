@@ -89,39 +89,39 @@ def heal_and_compare(source: Path, warehouse: Path, reference: dict[str, pl.Data
         assert frame.equals(reference[table]), table
 
 
-def test_killed_while_prefect_starts_on_an_empty_warehouse(corpus):
-    root, reference, _ = corpus
-    warehouse = root / "wh-startup"
-    process = start_run(root / "src", warehouse)
-    started = time.time()
-    kill_when(process, lambda: time.time() - started > 3)
-    assert_readable(warehouse, None)
+def kill_and_heal(corpus, name: str, ready_in, on_previous_run: bool, **env: str) -> None:
+    """Kill a run at the moment ready_in(warehouse)() turns true, check what readers see, then heal."""
+    root, reference, previous = corpus
+    warehouse = root / name
+    if on_previous_run:
+        shutil.copytree(root / "previous", warehouse, symlinks=True)
+    ready = ready_in(warehouse)
+    kill_when(start_run(root / "src", warehouse, **env), ready)
+    assert_readable(warehouse, previous if on_previous_run else None)
     heal_and_compare(root / "src", warehouse, reference)
+
+
+def test_killed_while_prefect_starts_on_an_empty_warehouse(corpus):
+    def three_seconds_in(_warehouse):
+        started = time.time()
+        return lambda: time.time() - started > 3
+
+    kill_and_heal(corpus, "wh-startup", three_seconds_in, on_previous_run=False)
 
 
 def test_killed_between_stages_keeps_the_previous_tables(corpus):
-    root, reference, previous = corpus
-    warehouse = root / "wh-stage"
-    shutil.copytree(root / "previous", warehouse, symlinks=True)
-    process = start_run(root / "src", warehouse)
-    kill_when(process, lambda: any((warehouse / ".staging").glob("*/batch-00002/clean.parquet")))
-    assert_readable(warehouse, previous)
-    heal_and_compare(root / "src", warehouse, reference)
+    def second_batch_cleaned(warehouse):
+        return lambda: any((warehouse / ".staging").glob("*/batch-00002/clean.parquet"))
+
+    kill_and_heal(corpus, "wh-stage", second_batch_cleaned, on_previous_run=True)
 
 
 def test_killed_while_publishing_keeps_the_previous_tables(corpus):
-    root, reference, previous = corpus
-    warehouse = root / "wh-publish"
-    shutil.copytree(root / "previous", warehouse, symlinks=True)
-    current = (warehouse / "current").resolve()
-    process = start_run(root / "src", warehouse, IPMETRICS_FAULT_DELAY_PUBLISH="3")
+    def half_written(warehouse):
+        current = (warehouse / "current").resolve()
+        return lambda: any(v != current and (v / "documents").is_dir() for v in (warehouse / ".versions").iterdir())
 
-    def half_written() -> bool:
-        return any(v != current and (v / "documents").is_dir() for v in (warehouse / ".versions").iterdir())
-
-    kill_when(process, half_written)
-    assert_readable(warehouse, previous)
-    heal_and_compare(root / "src", warehouse, reference)
+    kill_and_heal(corpus, "wh-publish", half_written, on_previous_run=True, IPMETRICS_FAULT_DELAY_PUBLISH="3")
 
 
 def test_two_runs_at_once_never_corrupt_the_warehouse(corpus):

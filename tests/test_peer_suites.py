@@ -211,7 +211,7 @@ def category_of_text(text: str, value: float | None = None) -> str | None:
     if re.search(r"分\s*之", t) and not re.match(r"^[百千万佰仟]\s*分\s*之", t) or \
             re.search(r"[/⁄又半]", t) or FRACTION_WORDS.search(t):
         return "fraction"
-    if re.search(rf"几|數|数[十百千万亿]|[一二三四五六七八九两][一二三四五六七八九][十百千万亿]", t):
+    if re.search(r"几|數|数[十百千万亿]|[一二三四五六七八九两][一二三四五六七八九][十百千万亿]", t):
         return "approximate"
     if re.search(r"(?i)打|\bdoz(?:en)?s?\b|\bdzs?\b|\bgross\b", t):
         return "dozen"
