@@ -18,7 +18,7 @@ from functools import lru_cache
 import cn2an
 from text_to_num import text2num
 
-from tasks.rules import alternation, rules
+from tasks.rules import alternation, fold_case, rules
 
 CN_NUMERAL_CHARS = "零〇一二三四五六七八九十百千万亿两廿壹贰叁肆伍陆柒捌玖拾佰仟"
 CN_DIGIT_CHARS = "零〇一二三四五六七八九十两廿壹贰叁肆伍陆柒捌玖拾"
@@ -34,6 +34,10 @@ MIXED = (
     r"(?<![\d.])\d+[百千万亿]+"
     r"(?:零?(?:\d+(?![\d年月日]|[.,]\d)|[〇一二三四五六七八九两]+[十百千][〇一二三四五六七八九两十百千]*)[百千万亿]*)+"
 )
+
+# Where a number can start: a digit, a Chinese numeral character or a Latin word
+# (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
+NUMBER_START = re.compile(rf"[\d{CN_NUMERAL_CHARS}]|(?P<word>[A-Za-z\u0130\u0131\u017f\u212a]+)")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def _patterns() -> dict:
     unit_alt = alternation(list(latin_units) + [w for w in n["measure_words"]])
     return {
         "core": re.compile(core, re.I),
+        "first_words": {fold_case(w) for w in [*n["number_words"], *n["ordinal_words"], *n["ordinal_tens"], "one", "a"]},
         "core_plain": re.compile(plain, re.I),
         "scale": re.compile(rf"^\s?(?P<scale>{alternation(n['scales'])})(?![a-z])", re.I),
         "more": re.compile(r"^\s?(?P<more>多|余)"),
@@ -163,12 +168,28 @@ def _unit_of(token: str) -> str:
     return p["unit_map"][token.lower()]
 
 
+def _next_core(text: str, pos: int) -> re.Match | None:
+    """The first core-number match at or after `pos`, as `core.search` finds it.
+
+    The core regex is tried only where a number can start: at digits, Chinese
+    numerals and Latin words that are number words (every English reading
+    starts with one), which is several times faster than a regex scan.
+    """
+    p = _patterns()
+    for start in NUMBER_START.finditer(text, pos):
+        if start.lastgroup == "word" and fold_case(start.group()) not in p["first_words"]:
+            continue
+        if m := p["core"].match(text, start.start()):
+            return m
+    return None
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every number in `text` with its scale, unit and value (no statistic filtering)."""
     p = _patterns()
     found = []
     pos = 0
-    while (m := p["core"].search(text, pos)) is not None:
+    while (m := _next_core(text, pos)) is not None:
         kind, token, number = _core_value(m)
         if number is None and m.groupdict().get("mix"):
             m = _match_without_mixed(text, m.start())

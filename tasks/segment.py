@@ -6,8 +6,12 @@ from dataclasses import dataclass
 
 # A sentence ends at Chinese or ASCII terminal punctuation; an English period
 # ends one only before white space and not after a common abbreviation.
+ABBREVIATIONS = ("No", "no", "Mr", "Dr", "St", "Co", "Ltd", "Inc", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+                 "Sep", "Sept", "Oct", "Nov", "Dec")
+# The pattern starts with the punctuation itself (the abbreviation checks look
+# back from the period) so `re` can skip ahead to candidate characters.
 SENTENCE_END = re.compile(
-    r"[。！？!?;；]+|(?<!\bNo)(?<!\bno)(?<!\bMr)(?<!\bDr)(?<!\bSt)(?<!\bCo)(?<!\bLtd)(?<!\bInc)(?<!\bvs)(?<!\b[A-Z])(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)(?<!\bJun)(?<!\bJul)(?<!\bAug)(?<!\bSep)(?<!\bSept)(?<!\bOct)(?<!\bNov)(?<!\bDec)\.(?=\s|$)"
+    r"[。！？!?;；]+|\.(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{a}\.)" for a in ABBREVIATIONS) + r"(?=\s|$)"
 )
 # A list marker at the start of a sentence opens a new item.
 ITEM_START = re.compile(

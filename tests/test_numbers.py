@@ -47,3 +47,26 @@ def test_value_unit_and_surface(text, value, unit, surface):
 def test_more_than_suffix_is_recorded():
     assert only("80多个国家").suffix_more
     assert only("10余万件").value == pytest.approx(100_000)
+
+
+def test_trying_the_core_regex_only_where_a_number_can_start_finds_what_a_scan_finds():
+    """`_next_core` skips ahead to digits, Chinese numerals and number words; a plain `search` is the reference."""
+    from pathlib import Path
+
+    from tasks.ingest import decode_bytes
+    from tasks.numbers import _next_core, _patterns
+
+    root = Path(__file__).resolve().parent.parent
+    lines = ["Twenty-one firms and a million yuan", "İn ſix cases, the FIRST time", "tenfold a1 two3 第十五 3万4000"]
+    for path in sorted((root / "seeds").iterdir()) + sorted((root / "tests" / "corpus" / "docs").iterdir()):
+        lines += decode_bytes(path.read_bytes())[0].splitlines()
+    core = _patterns()["core"]
+    compared = 0
+    for line in lines:
+        pos = 0
+        while (expected := core.search(line, pos)) is not None:
+            found = _next_core(line, pos)
+            assert found is not None and found.span() == expected.span(), line
+            pos, compared = expected.end(), compared + 1
+        assert _next_core(line, pos) is None
+    assert compared > 2000

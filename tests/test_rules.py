@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 import tasks.rules as rules_module
-from tasks.rules import LEXICON_DIR, Rules, any_of, load_toml, rules, rules_version
+from tasks.rules import LEXICON_DIR, Rules, TextProbe, any_of, load_toml, prefilter, rules, rules_version
 
 
 def all_patterns(value):
@@ -72,3 +72,61 @@ def test_any_of_keeps_each_patterns_flags():
 @pytest.mark.parametrize("name", sorted(Rules.__dataclass_fields__))
 def test_lexicon_files_document_themselves(name):
     assert (LEXICON_DIR / f"{name}.toml").read_text(encoding="utf-8").lstrip().startswith("#")
+
+
+@pytest.mark.parametrize("pattern, single, longer", [
+    (r"(?:19|20)\d{2}年(?:底|末)", set(), ("19", "20")),            # the longest requirement is kept
+    (r"截至(?P<month>\d{1,2})月", set(), ("截至",)),
+    (r"(?P<half>上|下)半年", set(), ("半年",)),
+    (r"[上下]\d", {"上", "下"}, ()),
+    (r"(?i)\bsince (?P<y>\d{4})", set(), ("since ",)),               # case-folded
+    (r"今年|(?i:this year)", set(), ("this year", "今年")),           # alternatives: the union
+])
+def test_prefilter_reads_the_required_strings(pattern, single, longer):
+    found = prefilter(pattern)
+    assert found.single == single and found.longer == tuple(sorted(longer))
+
+
+@pytest.mark.parametrize("pattern", [r"\d+", r"(?:in )?\d{4}", r"(?<=年)\d", r"a*b?", r"[^年]"])
+def test_prefilter_is_none_when_nothing_is_required(pattern):
+    assert prefilter(pattern) is None
+
+
+def test_prefilter_folds_case_like_re():
+    required = prefilter(r"(?i)since")
+    assert required.may_match(TextProbe.of("SINCE 2020")) and required.may_match(TextProbe.of("ſınce"))
+    assert not required.may_match(TextProbe.of("sincerely"[:4]))
+
+
+def test_prefilters_never_reject_a_text_their_pattern_matches():
+    """Every lexicon pattern with a prefilter, on every sentence of the seeds, the dev corpus and odd cases."""
+    from tasks.clean import clean_text
+    from tasks.ingest import decode_bytes
+    from tasks.segment import segment
+
+    texts = ["İn 2023 ſince", "THE FIRST HALF OF 2023", "截至2023年底", "上半年", "2023年1-6月"]
+    for folder in (LEXICON_DIR.parent.parent / "seeds", LEXICON_DIR.parent.parent / "tests" / "corpus" / "docs"):
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.suffix in (".txt", ".html", ".md"):
+                raw = decode_bytes(path.read_bytes())[0]
+                texts += raw.splitlines() + [s.text for s in segment(clean_text(raw, path.suffix == ".html")[0])]
+    checked = 0
+    for name in Rules.__dataclass_fields__:
+        for pattern in all_patterns(load_toml(name)):
+            required, compiled = prefilter(pattern), re.compile(pattern)
+            if required is None:
+                continue
+            for text in texts:
+                if compiled.search(text):
+                    assert required.may_match(TextProbe.of(text)), (pattern, text)
+                    checked += 1
+    assert checked > 1000
+
+
+def test_latin_category_keywords_start_with_a_letter():
+    """keyword_hits tries Latin keywords only at word starts."""
+    for words in rules().categories["keywords"].values():
+        for word in words:
+            if not re.search(r"[\u4e00-\u9fff]", word):
+                core = re.sub(r"^(?:\(\?<!\[A-Za-z\]\)|\\b)+", "", word)
+                assert re.match(r"[A-Za-z]", core), word
