@@ -47,9 +47,9 @@ def ingest_batch(batch_no: int, n_batches: int, n_files: int, files: list[ingest
 
 
 @task(name="clean", task_run_name="clean batch {batch_no}/{n_batches}")
-def clean_batch(batch_no: int, n_batches: int, batch_dir: Path, duplicates: dict[str, str]) -> int:
-    """Clean the new documents of a batch."""
-    return clean.clean_batch(batch_dir, duplicates)
+def clean_batch(batch_no: int, n_batches: int, batch_dir: Path, duplicates: dict[str, str], workers: int) -> int:
+    """Clean the new documents of a batch (on `workers` processes)."""
+    return clean.clean_batch(batch_dir, duplicates, workers)
 
 
 @task(name="extract", task_run_name="extract batch {batch_no}/{n_batches}")
@@ -119,7 +119,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
              keep_missing: bool = False, workers: int = 0) -> dict:
     """Turn the documents under `source` into the warehouse's documents, metrics and rejects tables.
 
-    workers: processes per extract task (0: one per core; 1 on a Dask cluster, which parallelises the batches).
+    workers: processes per clean and extract task (0: one per core; 1 on a Dask cluster, which parallelises the batches).
     Batch tasks are submitted to the flow's task runner: threads by default,
     a Dask cluster with `pipeline.with_options(task_runner=DaskTaskRunner(...))`
     (see `ipmetrics run --task-runner dask`).
@@ -158,7 +158,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates) for d in batch_dirs], progress, seconds))
+        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates, workers) for d in batch_dirs], progress, seconds))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
         extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])

@@ -238,20 +238,22 @@ def clean_row(row: dict) -> tuple[dict | None, dict | None]:
             "lang": doc.lang, "script": doc.script, "published": doc.published}, None
 
 
-def clean_batch(batch_dir: Path, duplicates: dict[str, str]) -> int:
+def clean_batch(batch_dir: Path, duplicates: dict[str, str], workers: int | None = None) -> int:
     """Clean the new documents of batch_dir/ingested.parquet into batch_dir/clean.parquet; return their number.
 
     Documents that yield no clean text are listed with the reason in
     batch_dir/errors-clean.parquet, which the load stage turns into
-    `quarantined` rows of the documents table.
+    `quarantined` rows of the documents table. Documents are cleaned on
+    `workers` processes (default: one per core).
     """
     import polars as pl
+
+    from tasks.parallel import map_ordered
 
     ingested = pl.read_parquet(batch_dir / "ingested.parquet")
     todo = ingested.filter((pl.col("status") == "ok") & ~pl.col("reused") & ~pl.col("doc_name").is_in(list(duplicates)))
     rows, errors = [], []
-    for row in todo.iter_rows(named=True):
-        cleaned, error = clean_row(row)
+    for cleaned, error in map_ordered(clean_row, todo.iter_rows(named=True), workers):
         if error:
             log.warning("quarantined %s: %s", error["doc_name"], error["reason"])
             errors.append(error)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import polars as pl
+import pyarrow.parquet as pq
 
-from schemas.tables import empty_frame, polars_schema
+from schemas.tables import SORT_KEYS, empty_frame, polars_schema
 from tasks.rules import rules_version
 from tasks.validate import split_valid
-from tasks.warehouse import current_version, publish, scan_table
+from tasks.warehouse import current_version, publish, read_chunks, read_table
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,14 @@ def _concat(paths: list[Path], table: str) -> pl.DataFrame:
 
 def _previous(warehouse: Path, table: str) -> pl.DataFrame:
     """A table of the published version (empty before the first run)."""
-    return scan_table(table, warehouse).collect() if current_version(warehouse) else empty_frame(table)
+    return read_table(table, warehouse) if current_version(warehouse) else empty_frame(table)
 
 
 def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.DataFrame:
     """Documents rows of the files read in this run (reused ones still without details)."""
-    ingested = pl.concat([pl.read_parquet(d / "ingested.parquet").drop("raw_text") for d in batch_dirs])
-    clean = pl.concat([pl.read_parquet(d / "clean.parquet") for d in batch_dirs])
-    details = clean.select("doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
+    ingested = pl.concat([pl.scan_parquet(d / "ingested.parquet").drop("raw_text") for d in batch_dirs]).collect()
+    details = pl.concat([pl.scan_parquet(d / "clean.parquet") for d in batch_dirs]).select(
+        "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars")).collect()
     docs = ingested.join(details, on="doc_name", how="left")
     dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
     failed = stage_errors(batch_dirs)
@@ -66,8 +68,28 @@ def stage_errors(batch_dirs: list[Path]) -> pl.DataFrame:
     return pl.concat(frames).group_by("doc_name", maintain_order=True).agg(pl.col("reason").str.join("; ").alias("error"))
 
 
-def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict[str, pl.DataFrame]:
-    """The documents, metrics and rejects tables of this run, plus counts."""
+def _row_count(paths: list[Path]) -> int:
+    """Rows in several staging files (read from their footers)."""
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths if p.exists())
+
+
+def metrics_stream(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Iterator[pl.DataFrame]:
+    """The metrics table of this run, a batch at a time: new rows batch by batch, then the carried rows of the published version."""
+    for d in batch_dirs:
+        yield pl.read_parquet(d / "metrics_valid.parquet")
+    previous = current_version(warehouse)
+    if previous is not None and carried:
+        keep = sorted(carried)
+        for chunk in read_chunks("metrics", previous):
+            yield chunk.filter(pl.col("doc_name").is_in(keep))
+
+
+def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:
+    """The documents and rejects tables of this run, the metrics table as a stream of frames, plus counts.
+
+    Only the documents and rejects tables are held in memory; metric counts
+    come from the staging files and from the published documents table.
+    """
     docs = new_documents(batch_dirs, duplicates)
     prev_docs = _previous(warehouse, "documents")
     reused = docs.filter(pl.col("reused"))["doc_name"].to_list()
@@ -82,15 +104,15 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     missing_kept = prev_docs.filter(pl.col("doc_name").is_in(list(carried - set(reused)))).drop("n_metrics", "n_rejected", "rules_version")
     documents = pl.concat([fresh, reused_docs, missing_kept], how="diagonal_relaxed")
 
-    metrics = pl.concat([
-        _concat([d / "metrics_valid.parquet" for d in batch_dirs], "metrics"),
-        _previous(warehouse, "metrics").filter(pl.col("doc_name").is_in(list(carried))),
-    ])
     rejects = pl.concat([
         _concat([d / "rejects.parquet" for d in batch_dirs], "rejects"),
         _previous(warehouse, "rejects").filter(pl.col("doc_name").is_in(list(carried))),
     ])
-    n_metrics = metrics.group_by("doc_name").len("n_metrics")
+    valid_files = [d / "metrics_valid.parquet" for d in batch_dirs if (d / "metrics_valid.parquet").exists()]
+    new_counts = (pl.concat([pl.scan_parquet(p).select("doc_name") for p in valid_files]).group_by("doc_name").len("n_metrics").collect()
+                  if valid_files else pl.DataFrame(schema={"doc_name": pl.String, "n_metrics": pl.UInt32}))
+    carried_counts = prev_docs.filter(pl.col("doc_name").is_in(list(carried))).select("doc_name", "n_metrics")
+    n_metrics = pl.concat([new_counts.cast({"n_metrics": pl.Int64}), carried_counts.cast({"n_metrics": pl.Int64})])
     n_rejected = rejects.filter(pl.col("table_name") == "metrics").group_by("doc_name").len("n_rejected")
     documents = (
         documents.join(n_metrics, on="doc_name", how="left")
@@ -106,10 +128,11 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     valid_docs, doc_rejects = split_valid(documents, "documents")
     return {
         "documents": valid_docs,
-        "metrics": metrics,
+        "metrics": metrics_stream(warehouse, batch_dirs, carried),
         "rejects": pl.concat([rejects, doc_rejects]),
         "_counts": {"reused": len(reused), "removed": len(removed), "fresh": fresh.filter(pl.col("status") == "ok").height,
-                    "extracted": _concat([d / "metrics.parquet" for d in batch_dirs], "metrics").height},
+                    "extracted": _row_count([d / "metrics.parquet" for d in batch_dirs]),
+                    "valid": int(n_metrics["n_metrics"].sum())},
     }
 
 
@@ -131,7 +154,7 @@ def load(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], ru
         "docs_skipped": docs.filter(pl.col("status") == "skipped").height,
         "docs_removed": counts["removed"],
         "metrics_extracted": counts["extracted"],
-        "metrics_valid": tables["metrics"].height,
+        "metrics_valid": counts["valid"],
         "rows_rejected": tables["rejects"].height,
         "seconds": round((finished - run.started_at).total_seconds(), 3),
         "rules_version": rules_version(),
@@ -150,7 +173,8 @@ def unchanged_since_last_run(warehouse: Path, tables: dict[str, pl.DataFrame]) -
     """
     if current_version(warehouse) is None:
         return False
-    return all(_previous(warehouse, table).equals(tables[table]) for table in ("documents", "rejects"))
+    return all(_previous(warehouse, table).equals(tables[table].sort(SORT_KEYS[table], nulls_last=True))
+               for table in ("documents", "rejects"))
 
 
 def unchanged_documents(warehouse: Path) -> dict[str, str]:

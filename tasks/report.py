@@ -5,7 +5,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tasks.warehouse import read_table
+from tasks.warehouse import read_table, scan_table
 
 
 def _md_table(frame: pl.DataFrame) -> str:
@@ -21,7 +21,7 @@ def _md_table(frame: pl.DataFrame) -> str:
 def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, float]) -> str:
     """Markdown summary of a run: documents by status, metrics by category and unit, rejects, stage times."""
     docs = read_table("documents", warehouse)
-    metrics = read_table("metrics", warehouse)
+    metrics = scan_table("metrics", warehouse).select("category", "unit").collect()
     rejects = read_table("rejects", warehouse)
     by_status = docs.group_by("status").len("documents").sort("status")
     by_category = metrics.group_by("category", "unit").len("metrics").sort(["metrics", "category", "unit"], descending=[True, False, False])
@@ -48,7 +48,8 @@ def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, fl
 
 def top_metrics(warehouse: Path, per_category: int = 5) -> list[dict]:
     """The largest levels of each category (per unit), for a table artifact."""
-    metrics = read_table("metrics", warehouse).filter(pl.col("role") == "level")
+    metrics = scan_table("metrics", warehouse).filter(pl.col("role") == "level").select(
+        "category", "surface", "value", "unit", "period", "metric", "doc_name").collect()
     top = (
         metrics.sort("value", descending=True)
         .group_by("category", maintain_order=True)

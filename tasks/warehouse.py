@@ -2,7 +2,7 @@
 
 Layout under the warehouse folder:
 
-    .versions/<version>/<table>/<partition>=<value>/part-0.parquet   complete table sets
+    .versions/<version>/<table>/<partition>=<value>/part-0.parquet   complete table sets (a row group per batch)
     current -> .versions/<version>        the published set (one symlink, swapped atomically)
     <table> -> current/<table>            stable paths for readers (documents, metrics, rejects, runs)
     .staging/<run>/                       a run's intermediate batch files (never under a table)
@@ -19,10 +19,10 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import quote, unquote
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from schemas.tables import PARTITIONS, SORT_KEYS, TABLES, empty_frame, polars_schema
@@ -109,37 +109,76 @@ def _fsync_tree(root: Path) -> None:
         os.close(fd)
 
 
-def write_table(df: pl.DataFrame, table: str, root: Path) -> None:
-    """Write one table as Hive-partitioned Parquet under root/<table> (sorted, deterministic)."""
-    df = df.select(list(polars_schema(table))).sort(SORT_KEYS[table], nulls_last=True)
-    out = Path(root) / table
-    partitions = PARTITIONS[table]
-    arrow = df.to_arrow()
-    if not partitions:
-        out.mkdir(parents=True, exist_ok=True)
-        pq.write_table(arrow, out / "part-0.parquet")
-        return
-    if df.height == 0 or any(df[c].null_count() == df.height for c in partitions):
-        # pyarrow infers partition types from folder names and fails when a
-        # partition column has no value at all: an empty file in a typed
-        # placeholder partition keeps such a table readable by every reader.
-        placeholder = {c: ("0" if df.schema[c].is_integer() else "none") for c in partitions}
-        folder = out.joinpath(*(f"{c}={v}" for c, v in placeholder.items()))
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(arrow.slice(0, 0).drop_columns(partitions), folder / "part-0.parquet")
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+class TableWriter:
+    """Streams a table into Hive-partitioned Parquet under root/<table>: one file per partition, one row group per write.
+
+    Memory stays bounded by the largest frame written, however large the
+    table grows. Within a file, rows keep the order of the writes, each write
+    sorted by the table's sort keys.
+    """
+
+    def __init__(self, table: str, root: Path):
+        self.table, self.out = table, Path(root) / table
+        self.schema, self.partitions = polars_schema(table), PARTITIONS[table]
+        self.writers: dict[tuple, pq.ParquetWriter] = {}
+        self.seen_values = {c: False for c in self.partitions}
+
+    def write(self, df: pl.DataFrame) -> None:
+        """Append the rows of one frame."""
         if df.height == 0:
             return
-    part_schema = pa.schema([arrow.schema.field(c) for c in partitions])
-    pads.write_dataset(
-        arrow,
-        out,
-        format="parquet",
-        partitioning=pads.partitioning(part_schema, flavor="hive"),
-        basename_template="part-{i}.parquet",
-        existing_data_behavior="overwrite_or_ignore",
-        max_rows_per_file=1_000_000,
-        max_rows_per_group=100_000,
-    )
+        df = df.select(list(self.schema)).cast(self.schema).sort(SORT_KEYS[self.table], nulls_last=True)
+        if not self.partitions:
+            self._writer(()).write_table(df.to_arrow())
+            return
+        for c in self.partitions:
+            self.seen_values[c] |= df[c].null_count() < df.height
+        for key, part in df.partition_by(self.partitions, as_dict=True, maintain_order=True, include_key=False).items():
+            self._writer(key).write_table(part.to_arrow())
+
+    def _writer(self, key: tuple) -> pq.ParquetWriter:
+        """The open file of one partition (created on first use)."""
+        if key not in self.writers:
+            folder = self.out.joinpath(*(f"{c}={HIVE_NULL if v is None else quote(str(v), safe='')}"
+                                         for c, v in zip(self.partitions, key)))
+            folder.mkdir(parents=True, exist_ok=True)
+            arrow_schema = empty_frame(self.table).drop(self.partitions).to_arrow().schema
+            self.writers[key] = pq.ParquetWriter(folder / "part-0.parquet", arrow_schema)
+        return self.writers[key]
+
+    def close(self) -> None:
+        """Finish every file; an empty table, or one whose partition column has no value, gets a typed placeholder."""
+        if not all(self.seen_values.values()) or not self.writers:
+            # pyarrow infers partition types from folder names and fails when a
+            # partition column has no value at all: an empty file in a typed
+            # placeholder partition keeps such a table readable by every reader.
+            self._writer(tuple(0 if self.schema[c].is_integer() else "none" for c in self.partitions))
+        for writer in self.writers.values():
+            writer.close()
+
+
+def write_table(df: pl.DataFrame | Iterable[pl.DataFrame], table: str, root: Path) -> None:
+    """Write one table, given whole or as a stream of frames, as Hive-partitioned Parquet under root/<table>."""
+    writer = TableWriter(table, root)
+    for frame in [df] if isinstance(df, pl.DataFrame) else df:
+        writer.write(frame)
+    writer.close()
+
+
+def read_chunks(table: str, root: Path) -> Iterator[pl.DataFrame]:
+    """The rows of a table written under root/<table>, one row group at a time (memory bounded by a row group)."""
+    schema, partitions = polars_schema(table), PARTITIONS[table]
+    for path in sorted((Path(root) / table).rglob("*.parquet")):
+        values = dict(part.split("=", 1) for part in path.parent.relative_to(Path(root) / table).parts)
+        file = pq.ParquetFile(path)
+        for group in range(file.num_row_groups):
+            frame = pl.from_arrow(file.read_row_group(group))
+            yield frame.with_columns(
+                pl.lit(None if values[c] == HIVE_NULL else unquote(values[c])).cast(schema[c]).alias(c) for c in partitions
+            ).select(list(schema))
 
 
 def _fault_delay() -> None:
@@ -159,10 +198,11 @@ def link_table(table: str, source_root: Path, root: Path) -> None:
         os.link(path, target)
 
 
-def publish(warehouse: Path, tables: dict[str, pl.DataFrame | None], version: str) -> Path:
+def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Iterable[pl.DataFrame] | None], version: str) -> Path:
     """Write a complete set of tables as a new version and make it current atomically.
 
-    A table given as None is unchanged: its files are hard-linked from the current version.
+    A table given as None is unchanged: its files are hard-linked from the
+    current version. A table may be given as a stream of frames.
     """
     warehouse = Path(warehouse)
     previous_root = current_version(warehouse)
@@ -214,5 +254,5 @@ def scan_table(table: str, warehouse: Path | str = "warehouse") -> pl.LazyFrame:
 
 
 def read_table(table: str, warehouse: Path | str = "warehouse") -> pl.DataFrame:
-    """Read a published table into polars with its declared column types."""
-    return scan_table(table, warehouse).collect()
+    """Read a published table into polars with its declared column types, in the order of its sort keys."""
+    return scan_table(table, warehouse).sort(SORT_KEYS[table], nulls_last=True).collect()

@@ -7,11 +7,14 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import TABLES, empty_frame
 from tasks.validate import to_frame
-from tasks.warehouse import WarehouseBusy, current_version, locked, publish, read_table, remove_stale, staging_dir
+from tasks.warehouse import (
+    WarehouseBusy, current_version, locked, publish, read_chunks, read_table, remove_stale, staging_dir,
+)
 
 
 def metrics_rows(n: int, category: str = "patent") -> pl.DataFrame:
@@ -94,3 +97,22 @@ def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):
     assert current_version(tmp_path).name == "v2" and read_table("metrics", tmp_path).height == 6
     again = {p.relative_to(tmp_path / "metrics"): p.stat().st_ino for p in (tmp_path / "metrics").rglob("*.parquet")}
     assert again == inodes
+
+
+def test_a_table_streamed_in_batches_is_one_file_per_partition_with_a_row_group_per_batch(tmp_path):
+    batches = [metrics_rows(n, category).with_columns(pl.lit(f"d{n}.txt").alias("doc_name"))
+               for n, category in ((6, "patent"), (4, "trademark"), (5, "patent"))]
+    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": iter(batches)}, "v1")
+    files = sorted((tmp_path / "metrics").rglob("*.parquet"))
+    assert [f.relative_to(tmp_path / "metrics").parent.as_posix() for f in files] == [
+        "category=patent/period_year=2023", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__",
+        "category=trademark/period_year=2023", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__"]
+    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 2, 1, 1]
+    expected = pl.concat(batches).sort("doc_name", "char_start", "char_end", "metric_id")
+    assert read_table("metrics", tmp_path).equals(expected)
+    assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
+                      "where category = 'patent'").fetchall() == [(11,)]
+    # read back a row group at a time, partition columns restored from the folder names
+    chunks = list(read_chunks("metrics", current_version(tmp_path)))
+    assert len(chunks) == 6 and max(c.height for c in chunks) <= 3
+    assert pl.concat(chunks).sort("doc_name", "char_start", "char_end", "metric_id").equals(expected)
