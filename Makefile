@@ -6,6 +6,9 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Byte-compile the dependencies once at install time: with PYTHONDONTWRITEBYTECODE set
+# (common in containers) every process would otherwise compile Prefect anew (seconds per start).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: setup run test browser bench clean
 

@@ -1,7 +1,9 @@
 """The benchmark: `make bench` (N=10,000) or `python -m bench.run --docs 200`.
 
 Builds a synthetic corpus (bench/synth.py), then times, each as a real
-`ipmetrics` process with the ephemeral Prefect API:
+`ipmetrics` process against a local `prefect server` started for the
+benchmark (as users run it, with the UI; `--prefect ephemeral` instead
+starts Prefect's ephemeral API in every process):
 1. a full run into an empty warehouse;
 2. a rerun on the unchanged corpus (incremental);
 3. a rerun after changing 1 % of the documents;
@@ -18,9 +20,11 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench.synth import build
+from flows.local_server import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +75,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--prefect", choices=("server", "ephemeral"), default="server",
+                        help="run against a local Prefect server started for the benchmark, or the ephemeral API")
     args = parser.parse_args()
     work = args.workdir
     shutil.rmtree(work, ignore_errors=True)
@@ -79,25 +85,35 @@ def main() -> None:
     mb = build(corpus, args.docs, args.seed) / 1e6
     print(f"corpus: {args.docs} documents, {mb:.1f} MB ({time.perf_counter() - clock:.1f} s)", flush=True)
     run_args = ["run", "--source", str(corpus), "--warehouse", str(warehouse), "--batch-size", str(args.batch_size)]
+    with ExitStack() as stack:
+        env = None
+        if args.prefect == "server":
+            env = stack.enter_context(local_server(work / "prefect-home"))["env"]
+        figures = run_steps(args, corpus, run_args, env, mb)
+    print(figures)
 
-    full_s, rss, out = timed(run_args)
+
+def run_steps(args: argparse.Namespace, corpus: Path, run_args: list[str], env: dict | None, mb: float) -> str:
+    """Steps 1-5 of the benchmark; return the final key=value line."""
+    work = args.workdir
+    full_s, rss, out = timed(run_args, env)
     batches = int(re.search(r"in (\d+) batches", out).group(1))
     task_runs = 4 * batches + 2
     print(f"1. full run: {full_s:.1f} s, {mb / full_s:.2f} MB/s, {args.docs / full_s:.1f} docs/s, "
           f"peak RSS {rss:.0f} MB, {task_runs} task runs", flush=True)
-    rerun_s, _, _ = timed(run_args)
+    rerun_s, _, _ = timed(run_args, env)
     print(f"2. rerun, unchanged corpus: {rerun_s:.1f} s ({100 * rerun_s / full_s:.1f} % of the full run)", flush=True)
     changed = change_one_percent(corpus, args.seed)
-    rerun_1pct_s, _, _ = timed(run_args)
+    rerun_1pct_s, _, _ = timed(run_args, env)
     print(f"3. rerun, {changed} documents changed: {rerun_1pct_s:.1f} s ({100 * rerun_1pct_s / full_s:.1f} % of the full run)", flush=True)
     extract_s, _, _ = timed(["extract", str(corpus)])
     print(f"4. ipmetrics extract alone: {extract_s:.1f} s, {mb / extract_s:.2f} MB/s", flush=True)
     speedup = worker_speedup(corpus, work / "speedup")
     print(f"5. extract stage on {speedup['docs']} documents: 1 worker {speedup[1]:.1f} s, 2 workers {speedup[2]:.1f} s "
           f"(speed-up {speedup[1] / speedup[2]:.2f}x)", flush=True)
-    print(f"docs={args.docs} mb={mb:.1f} full_s={full_s:.1f} mb_per_s={mb / full_s:.2f} docs_per_s={args.docs / full_s:.1f} "
-          f"peak_rss_mb={rss:.0f} task_runs={task_runs} rerun_s={rerun_s:.1f} rerun_1pct_s={rerun_1pct_s:.1f} "
-          f"extract_mb_per_s={mb / extract_s:.2f} speedup_2_workers={speedup[1] / speedup[2]:.2f}")
+    return (f"docs={args.docs} mb={mb:.1f} full_s={full_s:.1f} mb_per_s={mb / full_s:.2f} docs_per_s={args.docs / full_s:.1f} "
+            f"peak_rss_mb={rss:.0f} task_runs={task_runs} rerun_s={rerun_s:.1f} rerun_1pct_s={rerun_1pct_s:.1f} "
+            f"extract_mb_per_s={mb / extract_s:.2f} speedup_2_workers={speedup[1] / speedup[2]:.2f} prefect={args.prefect}")
 
 
 if __name__ == "__main__":

@@ -41,9 +41,9 @@ def discover_files(source: str) -> list[ingest.FoundFile]:
 @task(name="ingest", task_run_name="ingest batch {batch_no}/{n_batches} ({n_files} files)",
       retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
 def ingest_batch(batch_no: int, n_batches: int, n_files: int, files: list[ingest.FoundFile],
-                 unchanged: dict[str, str], batch_dir: Path) -> list[dict]:
-    """Read and decode a batch of files."""
-    return ingest.ingest_batch(files, unchanged, batch_dir)
+                 unchanged: dict[str, str], batch_dir: Path, workers: int) -> list[dict]:
+    """Read and decode a batch of files (on `workers` processes)."""
+    return ingest.ingest_batch(files, unchanged, batch_dir, workers)
 
 
 @task(name="clean", task_run_name="clean batch {batch_no}/{n_batches}")
@@ -119,7 +119,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
              keep_missing: bool = False, workers: int = 0) -> dict:
     """Turn the documents under `source` into the warehouse's documents, metrics and rejects tables.
 
-    workers: processes per clean and extract task (0: one per core; 1 on a Dask cluster, which parallelises the batches).
+    workers: processes per ingest, clean and extract task (0: one per core; 1 on a Dask cluster, which parallelises the batches).
     Batch tasks are submitted to the flow's task runner: threads by default,
     a Dask cluster with `pipeline.with_options(task_runner=DaskTaskRunner(...))`
     (see `ipmetrics run --task-runner dask`).
@@ -146,7 +146,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         unchanged = load.unchanged_documents(wh)
         batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
-        ingested = run_stage("ingest", ingest_batch, [(len(b), b, unchanged, d) for b, d in zip(batches, batch_dirs)],
+        ingested = run_stage("ingest", ingest_batch, [(len(b), b, unchanged, d, workers) for b, d in zip(batches, batch_dirs)],
                              progress, seconds)
         manifest = [row for rows in ingested for row in rows]
         for row in manifest:

@@ -320,8 +320,13 @@ def _folder_link(path: Path) -> bool:
     return path.is_symlink() and path.is_dir()
 
 
-def read_document(found: FoundFile) -> dict:
-    """Read one found file into a documents row (with `raw_text` when ok). Never raises."""
+def read_document(found: FoundFile, known_id: str | None = None) -> dict:
+    """Read one found file into a documents row (with `raw_text` when ok). Never raises.
+
+    known_id: the doc_id of this file when the last run read it fine with the
+    current rules; when the bytes still hash to it, the file is not decoded
+    again and the row is marked `reused`.
+    """
     row = {
         "doc_id": None,
         "doc_name": found.doc_name,
@@ -347,6 +352,8 @@ def read_document(found: FoundFile) -> dict:
     except Unreadable as verdict:
         return row | {"status": verdict.status, "reason": verdict.reason}
     row |= {"doc_id": doc_id_of(data), "bytes": len(data)}
+    if known_id is not None and row["doc_id"] == known_id:
+        return row | {"status": "ok", "reused": True}
     if not data.strip():
         return row | {"reason": "empty file" if not data else "only white space"}
     binary = sniff_binary(data)
@@ -363,28 +370,33 @@ def read_document(found: FoundFile) -> dict:
     return row | {"encoding": encoding, "status": "ok", "raw_text": text}
 
 
-def ingest_files(found: list[FoundFile]) -> list[dict]:
-    """Read a batch of found files into documents rows."""
-    return [read_document(f) for f in found]
+def _read_item(item: tuple[FoundFile, str | None]) -> dict:
+    """read_document for one (found file, known doc_id) pair of a batch."""
+    return read_document(*item)
+
+
+def ingest_files(found: list[FoundFile], unchanged: dict[str, str] | None = None, workers: int | None = None) -> list[dict]:
+    """Read a batch of found files into documents rows (on `workers` processes)."""
+    from tasks.parallel import map_ordered
+
+    unchanged = unchanged or {}
+    rows = map_ordered(_read_item, [(f, unchanged.get(f.doc_name)) for f in found], workers)
+    return [{"reused": False} | row for row in rows]
 
 
 STAGED_COLUMNS = ("doc_name", "doc_id", "bytes", "encoding", "format", "status", "reason", "raw_text", "reused")
 
 
-def ingest_batch(found: list[FoundFile], unchanged: dict[str, str], out: Path) -> list[dict]:
+def ingest_batch(found: list[FoundFile], unchanged: dict[str, str], out: Path, workers: int | None = None) -> list[dict]:
     """Read a batch of files into out/ingested.parquet; return its small manifest.
 
     `unchanged` maps doc_name -> doc_id of documents the previous run processed
     with the current rules: when the bytes still hash to that doc_id the
-    document is marked `reused` and its text is not carried further.
+    document is marked `reused`, and is neither decoded nor carried further.
     """
     import polars as pl
 
-    rows = ingest_files(found)
-    for row in rows:
-        row["reused"] = row["status"] == "ok" and unchanged.get(row["doc_name"]) == row["doc_id"]
-        if row["reused"]:
-            row["raw_text"] = None
+    rows = ingest_files(found, unchanged, workers)
     frame = pl.DataFrame(
         [{k: r[k] for k in STAGED_COLUMNS} for r in rows],
         schema={"doc_name": pl.String, "doc_id": pl.String, "bytes": pl.Int64, "encoding": pl.String,

@@ -97,7 +97,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     if keep_missing:
         carried |= set(prev_docs["doc_name"]) - set(docs["doc_name"])
     removed = set(prev_docs["doc_name"]) - set(docs["doc_name"]) - carried
-    detail_cols = ["doc_name", "lang", "script", "published", "text_chars"]
+    detail_cols = ["doc_name", "encoding", "lang", "script", "published", "text_chars"]
     fresh = docs.filter(~pl.col("reused")).drop("reused")
     reused_docs = docs.filter(pl.col("reused")).drop("reused", *detail_cols[1:]).join(
         prev_docs.select(detail_cols), on="doc_name", how="left")

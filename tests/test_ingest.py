@@ -85,3 +85,14 @@ def test_doc_id_is_the_sha256_of_the_bytes_and_duplicates_are_found(tmp_path):
     rows = ingest_files([FoundFile(write(tmp_path / n, b"same bytes"), n) for n in ("a.txt", "z/b.txt")])
     assert rows[0]["doc_id"] == hashlib.sha256(b"same bytes").hexdigest() == rows[1]["doc_id"]
     assert find_duplicates(rows) == {"z/b.txt": "a.txt"}
+
+
+def test_a_file_the_last_run_read_is_not_decoded_again_while_its_bytes_are_the_same(tmp_path):
+    path = write(tmp_path / "a.txt", ZH_HANS.encode("gbk"))
+    found = FoundFile(path, "a.txt")
+    first = read_document(found)
+    again = read_document(found, known_id=first["doc_id"])
+    assert first["encoding"] and first["raw_text"] == ZH_HANS and "reused" not in first
+    assert again["reused"] and again["status"] == "ok" and again["raw_text"] is None and again["encoding"] is None
+    changed = read_document(found, known_id="0" * 64)
+    assert changed["raw_text"] == ZH_HANS and "reused" not in changed

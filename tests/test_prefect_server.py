@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,58 +17,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flows.local_server import local_server, stop
 from tests.conftest import ROOT
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=15000"]
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    """Stop a process group started with start_new_session=True."""
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real Prefect server (API and UI) on a free loopback port."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = os.environ | {"PREFECT_HOME": str(home), "PREFECT_UI_API_URL": api,
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
-    env.pop("PREFECT_API_URL", None)
-    log = open(home / "server.log", "w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
-                                "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, (home / "server.log").read_text()
-        time.sleep(1)
-    else:
-        stop(process)
-        pytest.fail("prefect server did not become healthy in 120 s:\n" + (home / "server.log").read_text())
-    client_env = env | {"PREFECT_API_URL": api}
-    yield {"api": api, "ui": f"http://127.0.0.1:{port}", "env": client_env, "home": home}
-    stop(process)
+    with local_server(tmp_path_factory.mktemp("prefect-home")) as running:
+        yield running
 
 
 def chromium() -> str:
