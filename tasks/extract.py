@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -576,10 +577,10 @@ def metric_name(sentence: str, m: Metric) -> str:
 
 # --- the document ------------------------------------------------------------------
 
-def document_topic(text: str) -> str | None:
-    """The specific category a document speaks of most, when one clearly leads (at least 40 % of its keywords)."""
+def document_topic(hits: list[tuple[int, int, str]]) -> str | None:
+    """The specific category a document's keyword hits speak of most, when one clearly leads (at least 40 % of them)."""
     counts: dict[str, int] = {}
-    for *_, c in keyword_hits(text):
+    for *_, c in hits:
         if c not in GENERIC_CATEGORIES:
             counts[c] = counts.get(c, 0) + 1
     if not counts:
@@ -588,10 +589,17 @@ def document_topic(text: str) -> str | None:
     return best if counts[best] >= 0.4 * sum(counts.values()) else None
 
 
+def hits_within(doc_hits: list[tuple[int, int, str]], sentence: Sentence) -> list[tuple[int, int, str]]:
+    """The document's keyword hits inside one sentence, relative to the sentence."""
+    lo = bisect_left(doc_hits, (sentence.start,))
+    end = sentence.start + len(sentence.text)
+    return [(s - sentence.start, e - sentence.start, c) for s, e, c in doc_hits[lo:bisect_left(doc_hits, (end,))] if e <= end]
+
+
 def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
-                             item_head: str, published: PubDate | None,
-                             doc_topic: str | None = None) -> tuple[list[Metric], list[TimeExpr]]:
-    """Metrics of one sentence and the time expressions it holds."""
+                             item_head: str, published: PubDate | None, doc_topic: str | None,
+                             doc_hits: list[tuple[int, int, str]]) -> tuple[list[Metric], list[TimeExpr]]:
+    """Metrics of one sentence and the time expressions it holds (doc_hits: the document's keyword hits)."""
     text = sentence.text
     exprs = find_time_exprs(text, published)
     if not NUMBER_HINT.search(text):
@@ -601,7 +609,7 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
         m.noun, m.noun_end = noun_after(text, m)
     metrics = attach_growth(text, metrics)
     assign_periods(text, metrics, exprs, carried, item_exprs, published)
-    hits = keyword_hits(text) if metrics else []
+    hits = hits_within(doc_hits, sentence) if metrics else []
     for m in metrics:
         m.category = assign_category(text, m, metrics, item_head, hits, doc_topic)
     return metrics, exprs
@@ -623,7 +631,8 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
     pub = PubDate.parse(published)
     headline = title_year(text, pub)
-    topic = document_topic(text)
+    doc_hits = keyword_hits(text)
+    topic = document_topic(doc_hits)
     rows, seen = [], set()
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
@@ -641,7 +650,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
-                                                  item_exprs, item_head, pub, topic)
+                                                  item_exprs, item_head, pub, topic, doc_hits)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
