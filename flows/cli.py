@@ -9,6 +9,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 EXIT_USAGE = 2
 
@@ -129,41 +130,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def extract_paths(paths: list[str]) -> list[dict]:
-    """Metric rows of the given files ("-" reads standard input), as in the metrics table."""
+def extract_file(name: str, many: bool = True) -> list[dict]:
+    """Metric rows of one file ("-": standard input); a file of an unsupported type gives none when it is one of many."""
     from tasks.clean import clean_document
     from tasks.extract import extract_metrics
-    from tasks.ingest import FoundFile, decode_bytes, discover, doc_id_of, read_document
+    from tasks.ingest import FoundFile, decode_bytes, doc_id_of, read_document
 
-    rows = []
+    if name == "-":
+        data = sys.stdin.buffer.read()
+        text, _ = decode_bytes(data)
+        record = {"doc_name": "-", "doc_id": doc_id_of(data), "raw_text": text, "format": "text", "status": "ok"}
+    else:
+        record = read_document(FoundFile(Path(name), name))
+        if record["status"] == "skipped" and many:
+            return []
+        if record["status"] != "ok":
+            raise ValueError(f"{name}: {record['reason']}")
+    doc = clean_document(record["raw_text"], record["format"] == "html")
+    return extract_metrics(doc.text, doc.published, record["doc_id"], record["doc_name"])
+
+
+def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list[dict]]:
+    """Metric rows of the given files and folders, a document at a time, in order (on `workers` processes)."""
+    from tasks.ingest import discover
+    from tasks.parallel import imap_ordered
+
     names = []
     for name in paths:
         folder = Path(name)
         names += [str(f.path) for f in discover(folder)] if name != "-" and folder.is_dir() else [name]
-    for name in names:
-        if name == "-":
-            data = sys.stdin.buffer.read()
-            text, _ = decode_bytes(data)
-            record = {"doc_name": "-", "doc_id": doc_id_of(data), "raw_text": text, "format": "text", "status": "ok"}
-        else:
-            record = read_document(FoundFile(Path(name), name))
-            if record["status"] == "skipped" and len(names) > 1:
-                continue
-            if record["status"] != "ok":
-                raise ValueError(f"{name}: {record['reason']}")
-        doc = clean_document(record["raw_text"], record["format"] == "html")
-        rows += extract_metrics(doc.text, doc.published, record["doc_id"], record["doc_name"])
-    return rows
+    if len(names) == 1 or "-" in names:  # standard input can only be read here
+        yield from (extract_file(name, many=len(names) > 1) for name in names)
+        return
+    yield from imap_ordered(extract_file, names, workers)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print the metric rows of documents as JSON lines."""
+    """Print the metric rows of documents as JSON lines, a document at a time."""
     try:
-        rows = extract_paths(args.files or ["-"])
+        for rows in extract_paths(args.files or ["-"]):
+            for row in rows:
+                print(json.dumps(row, ensure_ascii=False, default=str))
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
-    for row in rows:
-        print(json.dumps(row, ensure_ascii=False, default=str))
     return 0
 
 

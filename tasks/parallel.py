@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,17 +40,26 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         return _new_pool(workers)
 
 
-def map_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
-    """[fn(item) for item in items], spread over worker processes when worthwhile."""
+def imap_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> Iterator[R]:
+    """fn(item) for each item, in order, spread over worker processes when worthwhile; results stream as they are ready."""
     items = list(items)
     workers = workers or default_workers()
     if workers <= 1 or len(items) < 2 * MIN_ITEMS_PER_WORKER:
-        return [fn(item) for item in items]
+        yield from map(fn, items)
+        return
     chunk = max(1, min(32, len(items) // (workers * 4)))
+    done = 0
     try:
-        return list(_pool(workers).map(fn, items, chunksize=chunk))
+        for result in _pool(workers).map(fn, items, chunksize=chunk):
+            yield result
+            done += 1
     except BrokenProcessPool:
         # Workers cannot start when __main__ cannot be re-imported (python - < script):
-        # do the work here instead of failing the batch.
+        # do the rest of the work here instead of failing.
         _new_pool.cache_clear()
-        return [fn(item) for item in items]
+        yield from map(fn, items[done:])
+
+
+def map_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
+    """[fn(item) for item in items], spread over worker processes when worthwhile."""
+    return list(imap_ordered(fn, items, workers))
