@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=1000, help="documents per task batch (default: 1000)")
     run.add_argument("--keep-missing", action="store_true", help="keep the rows of documents no longer in the source")
     run.add_argument("--workers", type=int, default=0,
-                     help="processes for extraction, or Dask workers of a local cluster (default 0: one per core)")
+                     help="processes for reading, cleaning and extraction, or Dask workers of a local cluster "
+                          "(default 0: one per core)")
     run.add_argument("--task-runner", choices=["threads", "dask"], default="threads",
                      help="where batch tasks run: threads of this process (default) or a Dask cluster")
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786")

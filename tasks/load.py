@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Iterator
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import SORT_KEYS, empty_frame, polars_schema
 from tasks.rules import rules_version
 from tasks.validate import split_valid
-from tasks.warehouse import current_version, publish, read_chunks, read_table
+from tasks.warehouse import current_version, publish, read_batches, read_table
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,11 @@ def _previous(warehouse: Path, table: str) -> pl.DataFrame:
 def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.DataFrame:
     """Documents rows of the files read in this run (reused ones still without details)."""
     ingested = pl.concat([pl.scan_parquet(d / "ingested.parquet").drop("raw_text") for d in batch_dirs]).collect()
-    details = pl.concat([pl.scan_parquet(d / "clean.parquet") for d in batch_dirs]).select(
-        "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars")).collect()
+    details = pl.concat([  # a batch at a time: the texts of all batches together would not fit a bounded memory
+        pl.read_parquet(d / "clean.parquet").select(
+            "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
+        for d in batch_dirs
+    ])
     docs = ingested.join(details, on="doc_name", how="left")
     dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
     failed = stage_errors(batch_dirs)
@@ -73,15 +77,13 @@ def _row_count(paths: list[Path]) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in paths if p.exists())
 
 
-def metrics_stream(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Iterator[pl.DataFrame]:
+def metrics_stream(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Iterator[pl.DataFrame | pa.Table]:
     """The metrics table of this run, a batch at a time: new rows batch by batch, then the carried rows of the published version."""
     for d in batch_dirs:
         yield pl.read_parquet(d / "metrics_valid.parquet")
     previous = current_version(warehouse)
     if previous is not None and carried:
-        keep = sorted(carried)
-        for chunk in read_chunks("metrics", previous):
-            yield chunk.filter(pl.col("doc_name").is_in(keep))
+        yield from read_batches("metrics", previous, sorted(carried))
 
 
 def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:

@@ -2,7 +2,7 @@
 
 Layout under the warehouse folder:
 
-    .versions/<version>/<table>/<partition>=<value>/part-0.parquet   complete table sets (a row group per batch)
+    .versions/<version>/<table>/<partition>=<value>/part-0.parquet   complete table sets
     current -> .versions/<version>        the published set (one symlink, swapped atomically)
     <table> -> current/<table>            stable paths for readers (documents, metrics, rejects, runs)
     .staging/<run>/                       a run's intermediate batch files (never under a table)
@@ -20,9 +20,11 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
-from urllib.parse import quote, unquote
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from schemas.tables import PARTITIONS, SORT_KEYS, TABLES, empty_frame, polars_schema
@@ -109,76 +111,98 @@ def _fsync_tree(root: Path) -> None:
         os.close(fd)
 
 
-HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema of a table's rows, partition columns included (as polars writes them)."""
+    return empty_frame(table).to_arrow().schema
+
+
+def _partitioning(table: str) -> pads.Partitioning:
+    """The Hive partitioning of a table (partition columns with their declared types)."""
+    schema = arrow_schema(table)
+    return pads.partitioning(pa.schema([schema.field(c) for c in PARTITIONS[table]]), flavor="hive")
 
 
 class TableWriter:
-    """Streams a table into Hive-partitioned Parquet under root/<table>: one file per partition, one row group per write.
+    """Streams a table into Hive-partitioned Parquet under root/<table>.
 
-    Memory stays bounded by the largest frame written, however large the
-    table grows. Within a file, rows keep the order of the writes, each write
-    sorted by the table's sort keys.
+    Rows are buffered and written by pyarrow whenever `flush_rows` of them
+    are waiting: a few files per partition (one per flush), memory bounded
+    by the buffer however large the table grows. Rows keep the order of the
+    writes; a polars frame is sorted by the table's keys first.
     """
+
+    flush_rows = 250_000
 
     def __init__(self, table: str, root: Path):
         self.table, self.out = table, Path(root) / table
-        self.schema, self.partitions = polars_schema(table), PARTITIONS[table]
-        self.writers: dict[tuple, pq.ParquetWriter] = {}
+        self.schema, self.partitions = arrow_schema(table), PARTITIONS[table]
+        self.pending: list[pa.Table] = []
+        self.pending_rows = self.flushes = 0
         self.seen_values = {c: False for c in self.partitions}
 
-    def write(self, df: pl.DataFrame) -> None:
-        """Append the rows of one frame."""
-        if df.height == 0:
-            return
-        df = df.select(list(self.schema)).cast(self.schema).sort(SORT_KEYS[self.table], nulls_last=True)
-        if not self.partitions:
-            self._writer(()).write_table(df.to_arrow())
+    def write(self, rows: pl.DataFrame | pa.Table) -> None:
+        """Append rows: a polars frame (cast and sorted here) or an Arrow table already in the table's schema."""
+        if isinstance(rows, pl.DataFrame):
+            types = polars_schema(self.table)
+            rows = rows.select(list(types)).cast(types).sort(SORT_KEYS[self.table], nulls_last=True).to_arrow()
+        if rows.num_rows == 0:
             return
         for c in self.partitions:
-            self.seen_values[c] |= df[c].null_count() < df.height
-        for key, part in df.partition_by(self.partitions, as_dict=True, maintain_order=True, include_key=False).items():
-            self._writer(key).write_table(part.to_arrow())
+            self.seen_values[c] |= rows[c].null_count < rows.num_rows
+        self.pending.append(rows.cast(self.schema))
+        self.pending_rows += rows.num_rows
+        if self.pending_rows >= self.flush_rows:
+            self.flush()
 
-    def _writer(self, key: tuple) -> pq.ParquetWriter:
-        """The open file of one partition (created on first use)."""
-        if key not in self.writers:
-            folder = self.out.joinpath(*(f"{c}={HIVE_NULL if v is None else quote(str(v), safe='')}"
-                                         for c, v in zip(self.partitions, key)))
-            folder.mkdir(parents=True, exist_ok=True)
-            arrow_schema = empty_frame(self.table).drop(self.partitions).to_arrow().schema
-            self.writers[key] = pq.ParquetWriter(folder / "part-0.parquet", arrow_schema)
-        return self.writers[key]
+    def flush(self) -> None:
+        """Write the buffered rows (part-<flush>-<n>.parquet in each partition they fall in)."""
+        if not self.pending:
+            return
+        rows = pa.concat_tables(self.pending)
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not self.partitions:
+            pq.write_table(rows, self.out / f"part-{self.flushes}.parquet")
+        else:
+            pads.write_dataset(rows, self.out, format="parquet", partitioning=_partitioning(self.table),
+                               basename_template=f"part-{self.flushes}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
+                               preserve_order=True, max_rows_per_group=self.flush_rows, max_open_files=4096)
+        self.pending, self.pending_rows, self.flushes = [], 0, self.flushes + 1
 
     def close(self) -> None:
-        """Finish every file; an empty table, or one whose partition column has no value, gets a typed placeholder."""
-        if not all(self.seen_values.values()) or not self.writers:
+        """Write what is buffered; an empty table, or one whose partition column has no value, gets a typed placeholder."""
+        self.flush()
+        if self.flushes == 0 and not self.partitions:
+            pq.write_table(self.schema.empty_table(), _mkdir(self.out) / "part-0.parquet")
+        elif self.partitions and not all(self.seen_values.values()):
             # pyarrow infers partition types from folder names and fails when a
             # partition column has no value at all: an empty file in a typed
             # placeholder partition keeps such a table readable by every reader.
-            self._writer(tuple(0 if self.schema[c].is_integer() else "none" for c in self.partitions))
-        for writer in self.writers.values():
-            writer.close()
+            folder = self.out.joinpath(*(f"{c}={0 if pa.types.is_integer(self.schema.field(c).type) else 'none'}"
+                                         for c in self.partitions))
+            pq.write_table(self.schema.empty_table().drop_columns(self.partitions), _mkdir(folder) / "part-0.parquet")
 
 
-def write_table(df: pl.DataFrame | Iterable[pl.DataFrame], table: str, root: Path) -> None:
+def _mkdir(folder: Path) -> Path:
+    """folder, created with its parents."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_table(df: pl.DataFrame | Iterable[pl.DataFrame | pa.Table], table: str, root: Path) -> None:
     """Write one table, given whole or as a stream of frames, as Hive-partitioned Parquet under root/<table>."""
     writer = TableWriter(table, root)
-    for frame in [df] if isinstance(df, pl.DataFrame) else df:
-        writer.write(frame)
+    for rows in [df] if isinstance(df, pl.DataFrame) else df:
+        writer.write(rows)
     writer.close()
 
 
-def read_chunks(table: str, root: Path) -> Iterator[pl.DataFrame]:
-    """The rows of a table written under root/<table>, one row group at a time (memory bounded by a row group)."""
-    schema, partitions = polars_schema(table), PARTITIONS[table]
-    for path in sorted((Path(root) / table).rglob("*.parquet")):
-        values = dict(part.split("=", 1) for part in path.parent.relative_to(Path(root) / table).parts)
-        file = pq.ParquetFile(path)
-        for group in range(file.num_row_groups):
-            frame = pl.from_arrow(file.read_row_group(group))
-            yield frame.with_columns(
-                pl.lit(None if values[c] == HIVE_NULL else unquote(values[c])).cast(schema[c]).alias(c) for c in partitions
-            ).select(list(schema))
+def read_batches(table: str, root: Path, doc_names: list[str] | None = None) -> Iterator[pa.Table]:
+    """The rows of a table written under root/<table> as Arrow tables of bounded size, only those of `doc_names` if given."""
+    dataset = pads.dataset(Path(root) / table, format="parquet", schema=arrow_schema(table), partitioning=_partitioning(table))
+    wanted = pc.field("doc_name").isin(pa.array(doc_names, pa.large_string())) if doc_names is not None else None
+    for batch in dataset.to_batches(filter=wanted):
+        if batch.num_rows:
+            yield pa.Table.from_batches([batch])
 
 
 def _fault_delay() -> None:

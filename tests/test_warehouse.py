@@ -7,13 +7,12 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
-import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import TABLES, empty_frame
 from tasks.validate import to_frame
 from tasks.warehouse import (
-    WarehouseBusy, current_version, locked, publish, read_chunks, read_table, remove_stale, staging_dir,
+    TableWriter, WarehouseBusy, current_version, locked, publish, read_batches, read_table, remove_stale, staging_dir,
 )
 
 
@@ -99,20 +98,21 @@ def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):
     assert again == inodes
 
 
-def test_a_table_streamed_in_batches_is_one_file_per_partition_with_a_row_group_per_batch(tmp_path):
+def test_a_table_streamed_in_batches_is_flushed_in_bounded_parts_and_read_back_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(TableWriter, "flush_rows", 10)  # write whenever 10 rows wait
     batches = [metrics_rows(n, category).with_columns(pl.lit(f"d{n}.txt").alias("doc_name"))
                for n, category in ((6, "patent"), (4, "trademark"), (5, "patent"))]
     publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": iter(batches)}, "v1")
-    files = sorted((tmp_path / "metrics").rglob("*.parquet"))
-    assert [f.relative_to(tmp_path / "metrics").parent.as_posix() for f in files] == [
+    files = sorted(f.relative_to(tmp_path / "metrics").as_posix() for f in (tmp_path / "metrics").rglob("*.parquet"))
+    # batches 1 and 2 (10 rows) are written by the first flush, batch 3 by the one at the close
+    assert [f.split("/part-")[1][0] for f in files if f.startswith("category=patent/period_year=2023/")] == ["0", "1"]
+    assert {f.rsplit("/", 1)[0] for f in files} == {
         "category=patent/period_year=2023", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__",
-        "category=trademark/period_year=2023", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__"]
-    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 2, 1, 1]
+        "category=trademark/period_year=2023", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__"}
     expected = pl.concat(batches).sort("doc_name", "char_start", "char_end", "metric_id")
     assert read_table("metrics", tmp_path).equals(expected)
     assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
                       "where category = 'patent'").fetchall() == [(11,)]
-    # read back a row group at a time, partition columns restored from the folder names
-    chunks = list(read_chunks("metrics", current_version(tmp_path)))
-    assert len(chunks) == 6 and max(c.height for c in chunks) <= 3
-    assert pl.concat(chunks).sort("doc_name", "char_start", "char_end", "metric_id").equals(expected)
+    # read back as Arrow, partition columns restored from the folder names, filtered by document
+    back = pl.concat([pl.from_arrow(t) for t in read_batches("metrics", current_version(tmp_path), ["d4.txt", "d5.txt"])])
+    assert back.sort("doc_name", "char_start", "char_end", "metric_id").equals(expected.filter(pl.col("doc_name") != "d6.txt"))
