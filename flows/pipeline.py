@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -17,6 +18,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from tasks import clean, extract, ingest, load, parallel, report, validate, warehouse
 
@@ -32,13 +34,13 @@ def retry_on_io(task_, task_run, state) -> bool:
     return False
 
 
-@task(name="discover", retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
+@task(name="discover", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
 def discover_files(source: str) -> list[ingest.FoundFile]:
     """List every file under the source."""
     return ingest.discover(Path(source))
 
 
-@task(name="ingest", task_run_name="ingest batch {batch_no}/{n_batches} ({n_files} files)",
+@task(name="ingest", cache_policy=NO_CACHE, task_run_name="ingest batch {batch_no}/{n_batches} ({n_files} files)",
       retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
 def ingest_batch(batch_no: int, n_batches: int, n_files: int, files: list[ingest.FoundFile],
                  unchanged: dict[str, str], batch_dir: Path, workers: int) -> list[dict]:
@@ -46,25 +48,25 @@ def ingest_batch(batch_no: int, n_batches: int, n_files: int, files: list[ingest
     return ingest.ingest_batch(files, unchanged, batch_dir, workers)
 
 
-@task(name="clean", task_run_name="clean batch {batch_no}/{n_batches}")
+@task(name="clean", cache_policy=NO_CACHE, task_run_name="clean batch {batch_no}/{n_batches}")
 def clean_batch(batch_no: int, n_batches: int, batch_dir: Path, duplicates: dict[str, str], workers: int) -> int:
     """Clean the new documents of a batch (on `workers` processes)."""
     return clean.clean_batch(batch_dir, duplicates, workers)
 
 
-@task(name="extract", task_run_name="extract batch {batch_no}/{n_batches}")
+@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract batch {batch_no}/{n_batches}")
 def extract_batch(batch_no: int, n_batches: int, batch_dir: Path, workers: int) -> int:
     """Extract the metrics of a batch (on `workers` processes)."""
     return extract.extract_batch(batch_dir, workers)
 
 
-@task(name="validate", task_run_name="validate batch {batch_no}/{n_batches}")
+@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate batch {batch_no}/{n_batches}")
 def validate_batch(batch_no: int, n_batches: int, batch_dir: Path) -> tuple[int, int]:
     """Validate the metrics of a batch, keeping failures as rejects."""
     return validate.validate_batch(batch_dir)
 
 
-@task(name="load", task_run_name="load {n_batches} batches into {warehouse_dir}",
+@task(name="load", cache_policy=NO_CACHE, task_run_name="load {n_batches} batches into {warehouse_dir}",
       retries=1, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
 def load_tables(warehouse_dir: str, n_batches: int, batch_dirs: list[Path], duplicates: dict[str, str],
                 run: load.RunInfo, keep_missing: bool) -> dict:
@@ -146,7 +148,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         unchanged = load.unchanged_documents(wh)
         batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
-        ingested = run_stage("ingest", ingest_batch, [(len(b), b, unchanged, d, workers) for b, d in zip(batches, batch_dirs)],
+        ingested = run_stage("ingest", ingest_batch, [(len(b), quote(b), quote(unchanged), d, workers) for b, d in zip(batches, batch_dirs)],
                              progress, seconds)
         manifest = [row for rows in ingested for row in rows]
         for row in manifest:
@@ -158,7 +160,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates, workers) for d in batch_dirs], progress, seconds))
+        cleaned = sum(run_stage("clean", clean_batch, [(d, quote(duplicates), workers) for d in batch_dirs], progress, seconds))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
         extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
@@ -170,7 +172,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         clock = time.perf_counter()
         run = load.RunInfo(run_id=run_id, source=source, started_at=started)
-        summary = load_tables(warehouse_dir, n, batch_dirs, duplicates, run, keep_missing)
+        summary = load_tables(warehouse_dir, n, batch_dirs, quote(duplicates), run, keep_missing)
         seconds["load"] = time.perf_counter() - clock
         progress.step("load")
         logger.info("load: published %d documents, %d metrics, %d rejected rows (%.1f s)", summary["docs_ok"],

@@ -370,17 +370,23 @@ def read_document(found: FoundFile, known_id: str | None = None) -> dict:
     return row | {"encoding": encoding, "status": "ok", "raw_text": text}
 
 
-def _read_item(item: tuple[FoundFile, str | None]) -> dict:
-    """read_document for one (found file, known doc_id) pair of a batch."""
-    return read_document(*item)
-
-
 def ingest_files(found: list[FoundFile], unchanged: dict[str, str] | None = None, workers: int | None = None) -> list[dict]:
-    """Read a batch of found files into documents rows (on `workers` processes)."""
+    """Read a batch of found files into documents rows.
+
+    Files the last run read are checked here (hashing them is fast; the few
+    that changed are decoded here too); new files are decoded on `workers`
+    processes.
+    """
     from tasks.parallel import map_ordered
 
     unchanged = unchanged or {}
-    rows = map_ordered(_read_item, [(f, unchanged.get(f.doc_name)) for f in found], workers)
+    rows: list[dict] = [{} for _ in found]
+    new = [i for i, f in enumerate(found) if f.doc_name not in unchanged]
+    for i, f in enumerate(found):
+        if f.doc_name in unchanged:
+            rows[i] = read_document(f, unchanged[f.doc_name])
+    for i, row in zip(new, map_ordered(read_document, [found[i] for i in new], workers)):
+        rows[i] = row
     return [{"reused": False} | row for row in rows]
 
 
