@@ -18,7 +18,6 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
 
 from tasks import clean, extract, ingest, load, parallel, report, validate, warehouse
 
@@ -43,9 +42,9 @@ def discover_files(source: str) -> list[ingest.FoundFile]:
 @task(name="ingest", cache_policy=NO_CACHE, task_run_name="ingest batch {batch_no}/{n_batches} ({n_files} files)",
       retries=2, retry_delay_seconds=2, retry_condition_fn=retry_on_io)
 def ingest_batch(batch_no: int, n_batches: int, n_files: int, files: list[ingest.FoundFile],
-                 unchanged: dict[str, str], batch_dir: Path, workers: int) -> list[dict]:
-    """Read and decode a batch of files (on `workers` processes)."""
-    return ingest.ingest_batch(files, unchanged, batch_dir, workers)
+                 warehouse_dir: str, batch_dir: Path, workers: int) -> list[dict]:
+    """Read and decode a batch of files (on `workers` processes); files unchanged since the published version are only hashed."""
+    return ingest.ingest_batch(files, load.unchanged_documents(Path(warehouse_dir)), batch_dir, workers)
 
 
 @task(name="clean", cache_policy=NO_CACHE, task_run_name="clean batch {batch_no}/{n_batches}")
@@ -146,9 +145,8 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
         logger.info("discover: %d files in %d batches of up to %d (%.1f s)", len(files), n, batch_size, seconds["discover"])
         progress = Progress(total=4 * n + 1)
 
-        unchanged = load.unchanged_documents(wh)
         batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
-        ingested = run_stage("ingest", ingest_batch, [(len(b), quote(b), quote(unchanged), d, workers) for b, d in zip(batches, batch_dirs)],
+        ingested = run_stage("ingest", ingest_batch, [(len(b), b, warehouse_dir, d, workers) for b, d in zip(batches, batch_dirs)],
                              progress, seconds)
         manifest = [row for rows in ingested for row in rows]
         for row in manifest:
@@ -160,7 +158,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        cleaned = sum(run_stage("clean", clean_batch, [(d, quote(duplicates), workers) for d in batch_dirs], progress, seconds))
+        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates, workers) for d in batch_dirs], progress, seconds))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
         extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
@@ -172,7 +170,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 
         clock = time.perf_counter()
         run = load.RunInfo(run_id=run_id, source=source, started_at=started)
-        summary = load_tables(warehouse_dir, n, batch_dirs, quote(duplicates), run, keep_missing)
+        summary = load_tables(warehouse_dir, n, batch_dirs, duplicates, run, keep_missing)
         seconds["load"] = time.perf_counter() - clock
         progress.step("load")
         logger.info("load: published %d documents, %d metrics, %d rejected rows (%.1f s)", summary["docs_ok"],
