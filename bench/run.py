@@ -42,6 +42,12 @@ def timed(args: list[str], env: dict | None = None) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, out.decode()
 
 
+def stage_seconds(out: str) -> str:
+    """The seconds per stage a run logged ("discover 0.3 s, ingest 2.1 s, ...")."""
+    found = re.findall(r" - (discover|ingest|clean|extract|validate|load): .*\(([\d.]+) s\)", out)
+    return ", ".join(f"{stage} {seconds} s" for stage, seconds in found)
+
+
 def worker_speedup(corpus: Path, work: Path, docs: int = 400) -> dict:
     """Seconds of the extract stage on the first `docs` documents with 1 and with 2 worker processes."""
     from tasks import clean, extract, ingest
@@ -100,12 +106,14 @@ def run_steps(args: argparse.Namespace, corpus: Path, run_args: list[str], env: 
     batches = int(re.search(r"in (\d+) batches", out).group(1))
     task_runs = 4 * batches + 2
     print(f"1. full run: {full_s:.1f} s, {mb / full_s:.2f} MB/s, {args.docs / full_s:.1f} docs/s, "
-          f"peak RSS {rss:.0f} MB, {task_runs} task runs", flush=True)
-    rerun_s, _, _ = timed(run_args, env)
-    print(f"2. rerun, unchanged corpus: {rerun_s:.1f} s ({100 * rerun_s / full_s:.1f} % of the full run)", flush=True)
+          f"peak RSS {rss:.0f} MB, {task_runs} task runs; {stage_seconds(out)}", flush=True)
+    rerun_s, _, out = timed(run_args, env)
+    print(f"2. rerun, unchanged corpus: {rerun_s:.1f} s ({100 * rerun_s / full_s:.1f} % of the full run); {stage_seconds(out)}",
+          flush=True)
     changed = change_one_percent(corpus, args.seed)
-    rerun_1pct_s, _, _ = timed(run_args, env)
-    print(f"3. rerun, {changed} documents changed: {rerun_1pct_s:.1f} s ({100 * rerun_1pct_s / full_s:.1f} % of the full run)", flush=True)
+    rerun_1pct_s, _, out = timed(run_args, env)
+    print(f"3. rerun, {changed} documents changed: {rerun_1pct_s:.1f} s ({100 * rerun_1pct_s / full_s:.1f} % of the full run); "
+          f"{stage_seconds(out)}", flush=True)
     extract_s, _, _ = timed(["extract", str(corpus)])
     print(f"4. ipmetrics extract alone: {extract_s:.1f} s, {mb / extract_s:.2f} MB/s", flush=True)
     speedup = worker_speedup(corpus, work / "speedup")

@@ -26,7 +26,7 @@ import lxml.html
 import opencc
 from lxml import etree
 
-from tasks.rules import any_of, rules
+from tasks.rules import TextProbe, anchored_at_start, any_of, prefilter, rules
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,11 @@ def _patterns() -> dict:
     r = rules()
     return {
         "pinyin": re.compile(r.script["pinyin_annotation"]),
-        "boilerplate": any_of(r.boilerplate["line_patterns"]),
+        # Patterns anchored at the line start are tried there only; the others
+        # only on lines holding one of the literals they require.
+        "boilerplate_start": any_of([p for p in r.boilerplate["line_patterns"] if anchored_at_start(p)]),
+        "boilerplate_anywhere": any_of(anywhere := [p for p in r.boilerplate["line_patterns"] if not anchored_at_start(p)]),
+        "boilerplate_gate": prefilter(any_of(anywhere).pattern),
         "punct": str.maketrans(r.script["punctuation"]),
     }
 
@@ -170,8 +174,10 @@ def normalise(text: str) -> str:
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
     """Lines that match no boilerplate pattern."""
-    pattern = _patterns()["boilerplate"]
-    return [line for line in lines if not pattern.search(line)]
+    p = _patterns()
+    start, anywhere, gate = p["boilerplate_start"], p["boilerplate_anywhere"], p["boilerplate_gate"]
+    return [line for line in lines if not (
+        start.match(line) or ((gate is None or gate.may_match(TextProbe.of(line))) and anywhere.search(line)))]
 
 
 def drop_repeated(lines: list[str]) -> list[str]:

@@ -165,3 +165,11 @@ def _class_chars(items, c) -> frozenset[str] | None:
             return None
     return frozenset(chars) if len(chars) <= 64 else None
 
+
+
+def anchored_at_start(pattern: str) -> bool:
+    """True when every match of a regex starts at the start of the text (or of a line): `^` before anything else."""
+    from re import _constants as c, _parser  # noqa: PLC0415 - the parser of the running Python's own `re`
+
+    items = list(_parser.parse(pattern))
+    return bool(items) and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING, c.AT_BEGINNING_LINE, c.AT_BEGINNING_STRING)

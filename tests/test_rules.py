@@ -7,7 +7,9 @@ import shutil
 import pytest
 
 import tasks.rules as rules_module
-from tasks.rules import LEXICON_DIR, Rules, TextProbe, any_of, load_toml, prefilter, rules, rules_version
+from tasks.rules import (
+    LEXICON_DIR, Rules, TextProbe, anchored_at_start, any_of, load_toml, prefilter, rules, rules_version,
+)
 
 
 def all_patterns(value):
@@ -130,3 +132,10 @@ def test_latin_category_keywords_start_with_a_letter():
             if not re.search(r"[\u4e00-\u9fff]", word):
                 core = re.sub(r"^(?:\(\?<!\[A-Za-z\]\)|\\b)+", "", word)
                 assert re.match(r"[A-Za-z]", core), word
+
+
+@pytest.mark.parametrize("pattern, anchored", [
+    (r"(?i)^\s*copyright", True), (r"^\s*[•·]\s", True), (r"^a|b", False), (r"a^", False), (r"©", False), (r"\bhotline\b", False),
+])
+def test_anchored_at_start_means_every_match_starts_at_a_line_start(pattern, anchored):
+    assert anchored_at_start(pattern) is anchored
