@@ -713,6 +713,18 @@ def extract_document(doc: dict) -> tuple[list[dict], dict | None]:
         return [], {"doc_name": doc["doc_name"], "reason": f"extraction failed: {type(exc).__name__}: {exc}"}
 
 
+def extract_documents(docs: list[dict]) -> tuple[pl.DataFrame, list[dict]]:
+    """(metrics frame, error rows) of a few clean documents: workers send back one compact frame, not rows of dicts."""
+    from tasks.validate import to_frame
+
+    results = [extract_document(doc) for doc in docs]
+    return to_frame([row for rows, _ in results for row in rows], "metrics"), [error for _, error in results if error]
+
+
+# Documents per unit of work sent to a worker process (fewer in small batches, so every worker gets some).
+DOCS_PER_CHUNK = 25
+
+
 def extract_batch(batch_dir: Path, workers: int | None = None) -> int:
     """Extract the metrics of batch_dir/clean.parquet into batch_dir/metrics.parquet; return the row count.
 
@@ -722,11 +734,12 @@ def extract_batch(batch_dir: Path, workers: int | None = None) -> int:
     from tasks.parallel import map_ordered
     from tasks.validate import to_frame
 
-    clean = pl.read_parquet(batch_dir / "clean.parquet")
-    results = map_ordered(extract_document, clean.iter_rows(named=True), workers)
-    rows = [row for metrics, _ in results for row in metrics]
-    errors = [error for _, error in results if error]
-    frame = to_frame(rows, "metrics")
+    docs = pl.read_parquet(batch_dir / "clean.parquet").to_dicts()
+    size = max(1, min(DOCS_PER_CHUNK, len(docs) // 16))
+    chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
+    results = map_ordered(extract_documents, chunks, workers)
+    frame = pl.concat([to_frame([], "metrics")] + [metrics for metrics, _ in results])
+    errors = [error for _, chunk_errors in results for error in chunk_errors]
     frame.write_parquet(batch_dir / "metrics.parquet")
     pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-extract.parquet")
     return frame.height

@@ -7,12 +7,13 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import TABLES, empty_frame
 from tasks.validate import to_frame
 from tasks.warehouse import (
-    TableWriter, WarehouseBusy, current_version, locked, publish, read_batches, read_table, remove_stale, staging_dir,
+    TableWriter, WarehouseBusy, arrow_schema, current_version, locked, publish, read_batches, read_table, remove_stale, staging_dir,
 )
 
 
@@ -98,21 +99,23 @@ def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):
     assert again == inodes
 
 
-def test_a_table_streamed_in_batches_is_flushed_in_bounded_parts_and_read_back_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(TableWriter, "flush_rows", 10)  # write whenever 10 rows wait
+def test_a_table_streamed_in_batches_is_one_file_per_partition_flushed_in_bounded_row_groups(tmp_path, monkeypatch):
+    monkeypatch.setattr(TableWriter, "flush_rows", 10)  # flush whenever 10 rows wait
     batches = [metrics_rows(n, category).with_columns(pl.lit(f"d{n}.txt").alias("doc_name"))
                for n, category in ((6, "patent"), (4, "trademark"), (5, "patent"))]
     publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": iter(batches)}, "v1")
-    files = sorted(f.relative_to(tmp_path / "metrics").as_posix() for f in (tmp_path / "metrics").rglob("*.parquet"))
-    # batches 1 and 2 (10 rows) are written by the first flush, batch 3 by the one at the close
-    assert [f.split("/part-")[1][0] for f in files if f.startswith("category=patent/period_year=2023/")] == ["0", "1"]
-    assert {f.rsplit("/", 1)[0] for f in files} == {
-        "category=patent/period_year=2023", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__",
-        "category=trademark/period_year=2023", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__"}
+    files = sorted((tmp_path / "metrics").rglob("*.parquet"))
+    assert [f.relative_to(tmp_path / "metrics").as_posix() for f in files] == [
+        "category=patent/period_year=2023/part-0.parquet", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet",
+        "category=trademark/period_year=2023/part-0.parquet", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
+    # batches 1 and 2 (10 rows) go out in the first flush, batch 3 in the one at the close
+    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 2, 1, 1]
     expected = pl.concat(batches).sort("doc_name", "char_start", "char_end", "metric_id")
     assert read_table("metrics", tmp_path).equals(expected)
     assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
                       "where category = 'patent'").fetchall() == [(11,)]
-    # read back as Arrow, partition columns restored from the folder names, filtered by document
-    back = pl.concat([pl.from_arrow(t) for t in read_batches("metrics", current_version(tmp_path), ["d4.txt", "d5.txt"])])
-    assert back.sort("doc_name", "char_start", "char_end", "metric_id").equals(expected.filter(pl.col("doc_name") != "d6.txt"))
+    # read back as Arrow in chunks of about 4 rows, partition columns restored from the folder names, filtered by document
+    chunks = list(read_batches("metrics", current_version(tmp_path), ["d4.txt", "d5.txt"], rows=4))
+    assert len(chunks) > 1 and all(t.schema == arrow_schema("metrics") for t in chunks)
+    back = pl.concat([pl.from_arrow(t) for t in chunks]).sort("doc_name", "char_start", "char_end", "metric_id")
+    assert back.equals(expected.filter(pl.col("doc_name") != "d6.txt"))
