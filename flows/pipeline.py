@@ -89,15 +89,21 @@ class Progress:
 
     hook = None  # set by the CLI: a callable(done, total, label)
 
+    # At most one update of the artifact per this many seconds (each is an API call), and the last one.
+    min_interval_s = 1.0
+
     def __init__(self, total: int):
         self.done, self.total = 0, max(total, 1)
         self.artifact_id = create_progress_artifact(progress=0.0, key="ipmetrics-progress",
                                                     description="Batch steps done, in percent")
+        self.updated = time.monotonic()
 
     def step(self, label: str) -> None:
         """One batch step finished."""
         self.done += 1
-        update_progress_artifact(self.artifact_id, progress=100.0 * self.done / self.total)
+        if self.done == self.total or time.monotonic() - self.updated >= self.min_interval_s:
+            update_progress_artifact(self.artifact_id, progress=100.0 * self.done / self.total)
+            self.updated = time.monotonic()
         if Progress.hook:
             Progress.hook(self.done, self.total, label)
 
@@ -158,13 +164,17 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates, workers) for d in batch_dirs], progress, seconds))
+        # Batches whose files are all unchanged, quarantined or duplicates have nothing to clean, extract or validate.
+        busy = [d for d, rows in zip(batch_dirs, ingested)
+                if any(r["status"] == "ok" and not r["reused"] and r["doc_name"] not in duplicates for r in rows)]
+        progress.total = n + 3 * len(busy) + 1
+        cleaned = sum(run_stage("clean", clean_batch, [(d, duplicates, workers) for d in busy], progress, seconds))
         logger.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
-        extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in batch_dirs], progress, seconds))
+        extracted = sum(run_stage("extract", extract_batch, [(d, workers) for d in busy], progress, seconds))
         logger.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
         for name, error in load.stage_errors(batch_dirs).iter_rows():
             logger.warning("quarantined %s: %s", name, error)
-        checked = run_stage("validate", validate_batch, [(d,) for d in batch_dirs], progress, seconds)
+        checked = run_stage("validate", validate_batch, [(d,) for d in busy], progress, seconds)
         logger.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
                     seconds["validate"])
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable
 
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import SORT_KEYS, empty_frame, polars_schema
 from tasks.rules import rules_version
 from tasks.validate import split_valid
-from tasks.warehouse import current_version, publish, read_batches, read_table
+from tasks.warehouse import TableWriter, current_version, publish, read_batches, read_table
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,9 @@ def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.Data
     details = pl.concat([  # a batch at a time: the texts of all batches together would not fit a bounded memory
         pl.read_parquet(d / "clean.parquet").select(
             "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
-        for d in batch_dirs
-    ])
+        for d in batch_dirs if (d / "clean.parquet").exists()
+    ] or [pl.DataFrame(schema={"doc_name": pl.String, "lang": pl.String, "script": pl.String, "published": pl.String,
+                               "text_chars": pl.Int64})])
     docs = ingested.join(details, on="doc_name", how="left")
     dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
     failed = stage_errors(batch_dirs)
@@ -77,13 +77,28 @@ def _row_count(paths: list[Path]) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in paths if p.exists())
 
 
-def metrics_stream(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Iterator[pl.DataFrame | pa.Table]:
-    """The metrics table of this run, a batch at a time: new rows batch by batch, then the carried rows of the published version."""
-    for d in batch_dirs:
-        yield pl.read_parquet(d / "metrics_valid.parquet")
-    previous = current_version(warehouse)
-    if previous is not None and carried:
-        yield from read_batches("metrics", previous, sorted(carried))
+def metrics_writer(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Callable[[Path], None]:
+    """A function writing this run's metrics table under a version root, a batch at a time.
+
+    New rows first, batch by batch; then the carried rows of the published
+    version: its partitions that get no new row and hold only carried
+    documents are hard-linked, the others rewritten without the rows of
+    documents that changed or left.
+    """
+    def write(root: Path) -> None:
+        writer = TableWriter("metrics", root)
+        for d in batch_dirs:
+            if (d / "metrics_valid.parquet").exists():  # batches with nothing new skip clean, extract and validate
+                writer.write(pl.read_parquet(d / "metrics_valid.parquet"))
+        writer.flush()
+        previous = current_version(warehouse)
+        if previous is not None and carried:
+            rewrite = writer.link_unchanged(previous, carried)
+            for rows in read_batches("metrics", previous, sorted(carried), files=rewrite):
+                writer.write(rows)
+        writer.close()
+
+    return write
 
 
 def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:
@@ -130,7 +145,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     valid_docs, doc_rejects = split_valid(documents, "documents")
     return {
         "documents": valid_docs,
-        "metrics": metrics_stream(warehouse, batch_dirs, carried),
+        "metrics": metrics_writer(warehouse, batch_dirs, carried),
         "rejects": pl.concat([rejects, doc_rejects]),
         "_counts": {"reused": len(reused), "removed": len(removed), "fresh": fresh.filter(pl.col("status") == "ok").height,
                     "extracted": _row_count([d / "metrics.parquet" for d in batch_dirs]),

@@ -20,7 +20,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import quote, unquote
 
 import polars as pl
@@ -139,6 +139,7 @@ class TableWriter:
         self.schema, self.partitions = arrow_schema(table), PARTITIONS[table]
         self.file_schema = pa.schema([f for f in self.schema if f.name not in self.partitions])
         self.writers: dict[tuple, pq.ParquetWriter] = {}
+        self.linked: list[Path] = []  # partition folders hard-linked from the previous version
         self.pending: list[pl.DataFrame] = []
         self.pending_rows = 0
 
@@ -166,18 +167,52 @@ class TableWriter:
             list(pool.map(lambda w, part: w.write_table(part.to_arrow().cast(self.file_schema)), writers, parts.values()))
         self.pending, self.pending_rows = [], 0
 
+    def folder(self, key: tuple) -> Path:
+        """The folder of one partition."""
+        return self.out.joinpath(*(f"{c}={HIVE_NULL if v is None else quote(str(v), safe='')}"
+                                   for c, v in zip(self.partitions, key)))
+
     def _writer(self, key: tuple) -> pq.ParquetWriter:
-        """The open file of one partition (created on first use)."""
+        """The open file of one partition (created on first use; never over an existing file, which may be a hard link)."""
         if key not in self.writers:
-            folder = self.out.joinpath(*(f"{c}={HIVE_NULL if v is None else quote(str(v), safe='')}"
-                                         for c, v in zip(self.partitions, key)))
-            self.writers[key] = pq.ParquetWriter(_mkdir(folder) / "part-0.parquet", self.file_schema)
+            path = _mkdir(self.folder(key)) / "part-0.parquet"
+            if path.exists():
+                raise FileExistsError(f"{path} exists: a file linked from the previous version is never written to")
+            self.writers[key] = pq.ParquetWriter(path, self.file_schema)
         return self.writers[key]
+
+    def partitions_written(self) -> set[Path]:
+        """The folders of the partitions rows were written to so far (after a flush)."""
+        return {self.folder(key) for key in self.writers}
+
+    def link_unchanged(self, previous_root: Path, keep: set[str]) -> list[Path]:
+        """Hard-link the previous version's partitions no row was written to and whose documents are all in `keep`.
+
+        Return the files of the other partitions, whose rows of `keep` still have to be written.
+        """
+        written, rewrite = self.partitions_written(), []
+        wanted = pa.array(sorted(keep), pa.large_string())
+        source = Path(previous_root) / self.table
+        folders: dict[Path, list[Path]] = {}
+        for path in sorted(source.rglob("*.parquet")):
+            folders.setdefault(path.parent, []).append(path)
+        for folder, files in folders.items():
+            names = pa.concat_arrays([pq.read_table(f, columns=["doc_name"])["doc_name"].combine_chunks() for f in files])
+            target = self.out / folder.relative_to(source)
+            if target in written or len(names) == 0 or not pc.all(pc.is_in(names, value_set=wanted)).as_py():
+                rewrite += files
+                continue
+            for path in files:
+                os.link(path, _mkdir(target) / path.name)
+            self.linked.append(folder.relative_to(source))
+        return rewrite
 
     def close(self) -> None:
         """Finish every file; an empty table, or one whose partition column has no value, gets a typed placeholder."""
         self.flush()
-        if not self.writers or any(all(key[i] is None for key in self.writers) for i in range(len(self.partitions))):
+        valued = {i for key in self.writers for i, v in enumerate(key) if v is not None}
+        valued |= {i for folder in self.linked for i, part in enumerate(folder.parts) if not part.endswith("=" + HIVE_NULL)}
+        if not (self.writers or self.linked) or len(valued) < len(self.partitions):
             # pyarrow infers partition types from folder names and fails when a
             # partition column has no value at all: an empty file in a typed
             # placeholder partition keeps such a table readable by every reader.
@@ -211,8 +246,10 @@ def _read_file(path: Path, table_root: Path, schema: pa.Schema, partitions: list
     return rows.select(schema.names).cast(schema)
 
 
-def read_batches(table: str, root: Path, doc_names: list[str] | None = None, rows: int = 100_000) -> Iterator[pa.Table]:
-    """The rows of a table written under root/<table> as Arrow tables of about `rows` rows, only those of `doc_names` if given.
+def read_batches(table: str, root: Path, doc_names: list[str] | None = None, rows: int = 100_000,
+                 files: list[Path] | None = None) -> Iterator[pa.Table]:
+    """The rows of a table written under root/<table> (or of some of its `files`) as Arrow tables of about `rows` rows,
+    only those of `doc_names` if given.
 
     Files are read a few at a time on threads, not through a pyarrow dataset
     scan, whose read-ahead held three times the memory for the same speed.
@@ -221,7 +258,7 @@ def read_batches(table: str, root: Path, doc_names: list[str] | None = None, row
     schema, partitions = arrow_schema(table), PARTITIONS[table]
     wanted = pa.array(doc_names, pa.large_string()) if doc_names is not None else None
     table_root = Path(root) / table
-    files = sorted(table_root.rglob("*.parquet"))
+    files = sorted(table_root.rglob("*.parquet")) if files is None else files
     waiting: list[pa.Table] = []
 
     def flush() -> pa.Table:
@@ -256,11 +293,13 @@ def link_table(table: str, source_root: Path, root: Path) -> None:
         os.link(path, target)
 
 
-def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Iterable[pl.DataFrame] | None], version: str) -> Path:
+def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Iterable[pl.DataFrame] | Callable[[Path], None] | None],
+            version: str) -> Path:
     """Write a complete set of tables as a new version and make it current atomically.
 
     A table given as None is unchanged: its files are hard-linked from the
-    current version. A table may be given as a stream of frames.
+    current version. A table may be given as a stream of frames, or as a
+    function that writes it under the root it is given.
     """
     warehouse = Path(warehouse)
     previous_root = current_version(warehouse)
@@ -271,6 +310,8 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Iterable[pl.DataFr
     for table, df in tables.items():
         if df is None:
             link_table(table, previous_root, root)
+        elif callable(df):
+            df(root)
         else:
             write_table(df, table, root)
         _fault_delay()

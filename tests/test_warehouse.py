@@ -119,3 +119,28 @@ def test_a_table_streamed_in_batches_is_one_file_per_partition_flushed_in_bounde
     assert len(chunks) > 1 and all(t.schema == arrow_schema("metrics") for t in chunks)
     back = pl.concat([pl.from_arrow(t) for t in chunks]).sort("doc_name", "char_start", "char_end", "metric_id")
     assert back.equals(expected.filter(pl.col("doc_name") != "d6.txt"))
+
+
+def test_partitions_without_new_rows_or_changed_documents_are_hard_linked_the_others_rewritten(tmp_path):
+    def rows(doc: str, category: str) -> pl.DataFrame:
+        return metrics_rows(2, category).with_columns(pl.lit(doc).alias("doc_name"))
+
+    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": rows("a.txt", "patent").vstack(rows("b.txt", "trademark"))}, "v1")
+    previous = current_version(tmp_path)
+    root = tmp_path / "v2"
+    writer = TableWriter("metrics", root)
+    writer.write(rows("c.txt", "copyright"))  # a new document
+    writer.flush()
+    # a.txt is unchanged; b.txt changed (not kept): its partitions must be rewritten without it
+    rewrite = writer.link_unchanged(previous, {"a.txt"})
+    for chunk in read_batches("metrics", previous, ["a.txt"], files=rewrite):
+        writer.write(chunk)
+    writer.close()
+    linked = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet")
+                    if (previous / p.relative_to(root)).exists()
+                    and p.stat().st_ino == (previous / p.relative_to(root)).stat().st_ino)
+    assert linked == ["metrics/category=patent/period_year=2023/part-0.parquet",
+                      "metrics/category=patent/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
+    assert all("trademark" not in p.as_posix() for p in root.rglob("*.parquet"))
+    got = pl.read_parquet(root / "metrics" / "**" / "*.parquet", hive_partitioning=True)
+    assert sorted(got["doc_name"].unique()) == ["a.txt", "c.txt"] and got.height == 4
