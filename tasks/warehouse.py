@@ -196,10 +196,15 @@ class TableWriter:
         folders: dict[Path, list[Path]] = {}
         for path in sorted(source.rglob("*.parquet")):
             folders.setdefault(path.parent, []).append(path)
-        for folder, files in folders.items():
+        def only_kept(files: list[Path]) -> bool:
             names = pa.concat_arrays([pq.read_table(f, columns=["doc_name"])["doc_name"].combine_chunks() for f in files])
+            return len(names) > 0 and pc.all(pc.is_in(names, value_set=wanted)).as_py()
+
+        with ThreadPoolExecutor(IO_THREADS) as pool:
+            linkable = dict(zip(folders, pool.map(only_kept, folders.values())))
+        for folder, files in folders.items():
             target = self.out / folder.relative_to(source)
-            if target in written or len(names) == 0 or not pc.all(pc.is_in(names, value_set=wanted)).as_py():
+            if target in written or not linkable[folder]:
                 rewrite += files
                 continue
             for path in files:
