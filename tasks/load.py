@@ -126,7 +126,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
         _previous(warehouse, "rejects").filter(pl.col("doc_name").is_in(list(carried))),
     ])
     valid_files = [d / "metrics_valid.parquet" for d in batch_dirs if (d / "metrics_valid.parquet").exists()]
-    new_counts = (pl.concat([pl.scan_parquet(p).select("doc_name") for p in valid_files]).group_by("doc_name").len("n_metrics").collect()
+    new_counts = (pl.concat([pl.scan_parquet(p).select("doc_name") for p in valid_files]).group_by("doc_name").len("n_metrics").collect(engine="streaming")
                   if valid_files else pl.DataFrame(schema={"doc_name": pl.String, "n_metrics": pl.UInt32}))
     carried_counts = prev_docs.filter(pl.col("doc_name").is_in(list(carried))).select("doc_name", "n_metrics")
     n_metrics = pl.concat([new_counts.cast({"n_metrics": pl.Int64}), carried_counts.cast({"n_metrics": pl.Int64})])

@@ -21,10 +21,11 @@ def _md_table(frame: pl.DataFrame) -> str:
 def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, float]) -> str:
     """Markdown summary of a run: documents by status, metrics by category and unit, rejects, stage times."""
     docs = read_table("documents", warehouse)
-    metrics = scan_table("metrics", warehouse).select("category", "unit").collect()
     rejects = read_table("rejects", warehouse)
     by_status = docs.group_by("status").len("documents").sort("status")
-    by_category = metrics.group_by("category", "unit").len("metrics").sort(["metrics", "category", "unit"], descending=[True, False, False])
+    # aggregated while scanning: the metrics table itself never sits in memory
+    by_category = (scan_table("metrics", warehouse).group_by("category", "unit").len("metrics")
+                   .collect(engine="streaming").sort(["metrics", "category", "unit"], descending=[True, False, False]))
     reject_checks = rejects.group_by("table_name", "failed_checks").len("rows").sort("rows", descending=True).head(20)
     not_ok = docs.filter(pl.col("status") != "ok").select("doc_name", "status", "reason").sort("doc_name").head(50)
     stages = pl.DataFrame({"stage": list(stage_seconds), "seconds": [round(s, 2) for s in stage_seconds.values()]})
@@ -47,14 +48,18 @@ def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, fl
 
 
 def top_metrics(warehouse: Path, per_category: int = 5) -> list[dict]:
-    """The largest levels of each category (per unit), for a table artifact."""
-    metrics = scan_table("metrics", warehouse).filter(pl.col("role") == "level").select(
-        "category", "surface", "value", "unit", "period", "metric", "doc_name").collect()
+    """The largest levels of each category, for a table artifact.
+
+    Two scans, so the metrics table never sits in memory: the value of the
+    per_category-th largest level of each category, then the levels at or above it.
+    """
+    levels = scan_table("metrics", warehouse).filter(pl.col("role") == "level")
+    floors = levels.group_by("category").agg(pl.col("value").top_k(per_category).min().alias("floor")).collect(engine="streaming")
     top = (
-        metrics.sort("value", descending=True)
-        .group_by("category", maintain_order=True)
-        .head(per_category)
-        .sort(["category", "value"], descending=[False, True])
+        levels.join(floors.lazy(), on="category").filter(pl.col("value") >= pl.col("floor"))
         .select("category", "surface", "value", "unit", "period", "metric", "doc_name")
+        .collect(engine="streaming")
+        .sort(["category", "value", "doc_name", "surface"], descending=[False, True, False, False])
+        .group_by("category", maintain_order=True).head(per_category)
     )
     return top.to_dicts()
