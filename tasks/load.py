@@ -14,10 +14,10 @@ from typing import Callable
 import polars as pl
 import pyarrow.parquet as pq
 
-from schemas.tables import SORT_KEYS, empty_frame, polars_schema
+from schemas.tables import PARTITIONS, SORT_KEYS, empty_frame, polars_schema
 from tasks.rules import rules_version
 from tasks.validate import split_valid
-from tasks.warehouse import TableWriter, current_version, publish, read_batches, read_table
+from tasks.warehouse import TableWriter, current_version, file_pieces, publish, read_table
 
 
 @dataclass(frozen=True)
@@ -78,27 +78,33 @@ def _row_count(paths: list[Path]) -> int:
 
 
 def metrics_writer(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -> Callable[[Path], None]:
-    """A function writing this run's metrics table under a version root, a batch at a time.
+    """A function writing this run's metrics table under a version root, one partition at a time.
 
-    New rows first, batch by batch; then the carried rows of the published
-    version: its partitions that get no new row and hold only carried
-    documents are hard-linked, the others rewritten without the rows of
-    documents that changed or left.
+    The new rows of every batch (each file sorted by partition) are merged
+    with the carried rows of the published version: its partitions that get
+    no new row and hold only carried documents are hard-linked, the others
+    rewritten without the rows of documents that changed or left.
     """
     def write(root: Path) -> None:
         writer = TableWriter("metrics", root)
-        for d in batch_dirs:
-            if (d / "metrics_valid.parquet").exists():  # batches with nothing new skip clean, extract and validate
-                writer.write(pl.read_parquet(d / "metrics_valid.parquet"))
-        writer.flush()
+        new_files = [d / "metrics_valid.parquet" for d in batch_dirs if (d / "metrics_valid.parquet").exists()]
+        streams = [file_pieces(f, "metrics") for f in new_files]  # batches with nothing new skip clean, extract and validate
         previous = current_version(warehouse)
         if previous is not None and carried:
-            rewrite = writer.link_unchanged(previous, carried)
-            for rows in read_batches("metrics", previous, sorted(carried), files=rewrite):
-                writer.write(rows)
+            streams.append(writer.carry_previous(previous, carried, partition_keys(new_files, "metrics")))
+        writer.write_sorted(streams)
         writer.close()
 
     return write
+
+
+def partition_keys(paths: list[Path], table: str) -> set[tuple]:
+    """The partition keys of the rows of some staging files (read from their partition columns only)."""
+    columns = PARTITIONS[table]
+    if not paths:
+        return set()
+    keys = pl.concat([pl.scan_parquet(p).select(columns) for p in paths]).unique().collect()
+    return set(keys.iter_rows())
 
 
 def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:

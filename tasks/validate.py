@@ -13,7 +13,10 @@ from pandera.errors import SchemaErrors
 
 from schemas.tables import TABLES, empty_frame, polars_schema
 from tasks.rules import rules_version
+from tasks.warehouse import sort_for_writing
 
+# Rows per row group of a batch's metrics_valid.parquet: what the load stage holds of each batch at a time.
+STAGING_ROW_GROUP = 2_000
 KEY_COLUMN = {"metrics": "metric_id", "documents": "doc_name"}
 
 
@@ -76,9 +79,13 @@ def rejects_frame(rows: pl.DataFrame, table: str, failed: pl.Series, cases: pl.S
 
 
 def validate_batch(batch_dir: Path) -> tuple[int, int]:
-    """Split batch_dir/metrics.parquet into metrics_valid.parquet and rejects.parquet; return (valid, rejected)."""
+    """Split batch_dir/metrics.parquet into metrics_valid.parquet and rejects.parquet; return (valid, rejected).
+
+    The valid rows are sorted by partition, as the load stage merges them
+    into the warehouse; small row groups let it read them a few at a time.
+    """
     metrics = pl.read_parquet(batch_dir / "metrics.parquet")
     valid, rejected = split_valid(metrics, "metrics")
-    valid.write_parquet(batch_dir / "metrics_valid.parquet")
+    sort_for_writing(valid, "metrics").write_parquet(batch_dir / "metrics_valid.parquet", row_group_size=STAGING_ROW_GROUP)
     rejected.write_parquet(batch_dir / "rejects.parquet")
     return valid.height, rejected.height

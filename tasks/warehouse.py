@@ -15,9 +15,12 @@ ones, never a mix or a half-written file.
 from __future__ import annotations
 
 import fcntl
+import heapq
+import itertools
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -122,14 +125,53 @@ def arrow_schema(table: str) -> pa.Schema:
     return empty_frame(table).to_arrow().schema
 
 
-class TableWriter:
-    """Streams a table into Hive-partitioned Parquet under root/<table>: one file per partition.
+# Key of one partition: the values of the table's partition columns (None for a null).
+PartitionKey = tuple
+# A stream of (partition key, rows) pieces, in partition order.
+Pieces = Iterator[tuple[PartitionKey, pl.DataFrame]]
 
-    Rows are buffered; whenever `flush_rows` of them wait they are split by
-    partition and appended to each partition's open file as a row group. So
-    memory stays bounded however large the table grows, and row groups stay
-    large however many partitions the rows spread over. Rows keep the order
-    of the writes; a polars frame is sorted by the table's keys first.
+
+def partition_order(key: PartitionKey) -> tuple:
+    """Sort key of a partition, the order of `sort_for_writing` (values ascending, nulls last)."""
+    return tuple((v is None, "" if v is None else v) for v in key)
+
+
+def sort_for_writing(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Rows in the order a TableWriter takes them: by partition, then by the table's keys (nulls last)."""
+    return rows.sort(PARTITIONS[table] + SORT_KEYS[table], nulls_last=True)
+
+
+def sorted_pieces(rows: pl.DataFrame, table: str) -> Pieces:
+    """The pieces of rows sorted by `sort_for_writing`, one per partition, partition columns dropped."""
+    partitions = PARTITIONS[table]
+    if not partitions:
+        yield (), rows
+        return
+    yield from rows.partition_by(partitions, as_dict=True, maintain_order=True, include_key=False).items()
+
+
+def file_pieces(path: Path, table: str) -> Pieces:
+    """The pieces of a Parquet file sorted by `sort_for_writing`, a row group at a time.
+
+    The file is opened anew for each row group: an open reader holds
+    megabytes of buffers, and a merge reads many files at once.
+    """
+    with pq.ParquetFile(path) as file:
+        groups = file.num_row_groups
+    for i in range(groups):
+        with pq.ParquetFile(path) as file:
+            rows = pl.from_arrow(file.read_row_group(i))
+        yield from sorted_pieces(rows, table)
+
+
+class TableWriter:
+    """Writes a table as Hive-partitioned Parquet under root/<table>: one file per partition, written once.
+
+    It takes sorted streams of pieces (`write_sorted`) and merges them by
+    partition, so each partition's file is written in one go and closed
+    before the next: one file open at a time, memory bounded by the streams'
+    pieces plus `flush_rows` rows, however many partitions and rows there
+    are. Each row group (up to `flush_rows` rows) is sorted by the table's keys.
     """
 
     flush_rows = 100_000
@@ -138,92 +180,124 @@ class TableWriter:
         self.table, self.out = table, Path(root) / table
         self.schema, self.partitions = arrow_schema(table), PARTITIONS[table]
         self.file_schema = pa.schema([f for f in self.schema if f.name not in self.partitions])
-        self.writers: dict[tuple, pq.ParquetWriter] = {}
+        self.file_keys = [k for k in SORT_KEYS[table] if k not in self.partitions]
+        self.written: set[PartitionKey] = set()
         self.linked: list[Path] = []  # partition folders hard-linked from the previous version
-        self.pending: list[pl.DataFrame] = []
-        self.pending_rows = 0
 
-    def write(self, rows: pl.DataFrame | pa.Table) -> None:
-        """Append rows: a polars frame (cast and sorted here) or an Arrow table in the table's schema (kept in its order)."""
-        types = polars_schema(self.table)
-        if isinstance(rows, pl.DataFrame):
-            rows = rows.select(list(types)).cast(types).sort(SORT_KEYS[self.table], nulls_last=True)
-        else:
-            rows = pl.from_arrow(rows).cast(types)
-        if rows.height:
-            self.pending.append(rows)
-            self.pending_rows += rows.height
-        if self.pending_rows >= self.flush_rows:
-            self.flush()
+    def write_sorted(self, streams: list[Pieces]) -> None:
+        """Write the pieces of several streams, each in partition order; a partition's pieces follow the order of the streams.
 
-    def flush(self) -> None:
-        """Append the buffered rows to their partitions' files, a row group each."""
-        if not self.pending:
-            return
-        rows = pl.concat(self.pending)
-        parts = rows.partition_by(self.partitions, as_dict=True, maintain_order=True, include_key=False) if self.partitions else {(): rows}
-        writers = [self._writer(key) for key in parts]
-        with ThreadPoolExecutor(IO_THREADS) as pool:  # pyarrow encodes and writes without the GIL
-            list(pool.map(lambda w, part: w.write_table(part.to_arrow().cast(self.file_schema)), writers, parts.values()))
-        self.pending, self.pending_rows = [], 0
+        Partitions are written on a few threads, with at most `flush_rows`
+        rows waiting for them; a larger partition is written here, streamed.
+        """
+        merged = heapq.merge(*streams, key=lambda piece: partition_order(piece[0]))
+        in_flight: deque[tuple[Future, int]] = deque()
 
-    def folder(self, key: tuple) -> Path:
+        def wait_for(rows: int) -> None:
+            while in_flight and sum(n for _, n in in_flight) + rows > self.flush_rows:
+                in_flight.popleft()[0].result()
+
+        with ThreadPoolExecutor(IO_THREADS) as pool:
+            for key, group in itertools.groupby(merged, key=lambda piece: piece[0]):
+                path, pieces, rows = self._claim(key), [], 0
+                for _, piece in group:
+                    pieces.append(piece)
+                    rows += piece.height
+                    if rows >= self.flush_rows:
+                        wait_for(self.flush_rows)
+                        self._write_file(path, itertools.chain(pieces, (rest for _, rest in group)))
+                        break
+                else:
+                    wait_for(rows)
+                    in_flight.append((pool.submit(self._write_file, path, pieces), rows))
+            for future, _ in in_flight:
+                future.result()
+
+    def _claim(self, key: PartitionKey) -> Path:
+        """The file of a partition about to be written (never one written or linked before)."""
+        path = _mkdir(self.folder(key)) / "part-0.parquet"
+        if key in self.written or path.exists():
+            raise FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to")
+        self.written.add(key)
+        return path
+
+    def _write_file(self, path: Path, pieces: Iterable[pl.DataFrame]) -> None:
+        """Write one partition's file from its pieces (partition columns left out), a row group per `flush_rows` rows."""
+        waiting: list[pl.DataFrame] = []
+        with pq.ParquetWriter(path, self.file_schema) as writer:
+            def flush(last: bool) -> None:
+                rows = pl.concat(waiting)
+                waiting.clear()
+                while rows.height >= self.flush_rows or (last and rows.height):
+                    group, rows = rows.head(self.flush_rows), rows.slice(self.flush_rows)
+                    group = group.sort(self.file_keys, nulls_last=True).to_arrow()
+                    writer.write_table(group.select(self.file_schema.names).cast(self.file_schema))
+                if rows.height:
+                    waiting.append(rows)
+
+            for rows in pieces:
+                if rows.height:
+                    waiting.append(rows)
+                if sum(w.height for w in waiting) >= self.flush_rows:
+                    flush(last=False)
+            if waiting:
+                flush(last=True)
+
+    def folder(self, key: PartitionKey) -> Path:
         """The folder of one partition."""
         return self.out.joinpath(*(f"{c}={HIVE_NULL if v is None else quote(str(v), safe='')}"
                                    for c, v in zip(self.partitions, key)))
 
-    def _writer(self, key: tuple) -> pq.ParquetWriter:
-        """The open file of one partition (created on first use; never over an existing file, which may be a hard link)."""
-        if key not in self.writers:
-            path = _mkdir(self.folder(key)) / "part-0.parquet"
-            if path.exists():
-                raise FileExistsError(f"{path} exists: a file linked from the previous version is never written to")
-            self.writers[key] = pq.ParquetWriter(path, self.file_schema)
-        return self.writers[key]
+    def key_of(self, folder: Path) -> PartitionKey:
+        """The partition key of a partition folder (relative to the table's folder)."""
+        values = dict(part.split("=", 1) for part in folder.parts)
+        return tuple(None if values[c] == HIVE_NULL else pa.scalar(unquote(values[c])).cast(self.schema.field(c).type).as_py()
+                     for c in self.partitions)
 
-    def partitions_written(self) -> set[Path]:
-        """The folders of the partitions rows were written to so far (after a flush)."""
-        return {self.folder(key) for key in self.writers}
-
-    def link_unchanged(self, previous_root: Path, keep: set[str]) -> list[Path]:
-        """Hard-link the previous version's partitions no row was written to and whose documents are all in `keep`.
-
-        Return the files of the other partitions, whose rows of `keep` still have to be written.
+    def carry_previous(self, previous_root: Path, keep: set[str], new_keys: set[PartitionKey]) -> Pieces:
+        """Hard-link the previous version's partitions that get no new rows and hold only documents in `keep`;
+        return the rows of `keep` of its other partitions, as a stream of pieces in partition order.
         """
-        written, rewrite = self.partitions_written(), []
-        wanted = pa.array(sorted(keep), pa.large_string())
         source = Path(previous_root) / self.table
+        wanted = pa.array(sorted(keep), pa.large_string())
         folders: dict[Path, list[Path]] = {}
         for path in sorted(source.rglob("*.parquet")):
-            folders.setdefault(path.parent, []).append(path)
+            folders.setdefault(path.parent.relative_to(source), []).append(path)
+
         def only_kept(files: list[Path]) -> bool:
             names = pa.concat_arrays([pq.read_table(f, columns=["doc_name"])["doc_name"].combine_chunks() for f in files])
             return len(names) > 0 and pc.all(pc.is_in(names, value_set=wanted)).as_py()
 
+        candidates = [f for f in folders if self.key_of(f) not in new_keys]
         with ThreadPoolExecutor(IO_THREADS) as pool:
-            linkable = dict(zip(folders, pool.map(only_kept, folders.values())))
-        for folder, files in folders.items():
-            target = self.out / folder.relative_to(source)
-            if target in written or not linkable[folder]:
-                rewrite += files
-                continue
-            for path in files:
-                os.link(path, _mkdir(target) / path.name)
-            self.linked.append(folder.relative_to(source))
-        return rewrite
+            linkable = {f for f, ok in zip(candidates, pool.map(lambda f: only_kept(folders[f]), candidates)) if ok}
+        for folder in sorted(linkable):
+            for path in folders[folder]:
+                os.link(path, _mkdir(self.out / folder) / path.name)
+            self.linked.append(folder)
+        rewrite = sorted((f for f in folders if f not in linkable), key=lambda f: partition_order(self.key_of(f)))
+        return self._kept_rows(rewrite, folders, wanted)
+
+    def _kept_rows(self, rewrite: list[Path], folders: dict[Path, list[Path]], wanted: pa.Array) -> Pieces:
+        """The rows of documents in `wanted` of some partitions of the previous version, a file batch at a time."""
+        for folder in rewrite:
+            key = self.key_of(folder)
+            for path in folders[folder]:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+                    kept = batch.filter(pc.is_in(batch["doc_name"], value_set=wanted))
+                    if kept.num_rows:
+                        yield key, pl.from_arrow(kept)
 
     def close(self) -> None:
-        """Finish every file; an empty table, or one whose partition column has no value, gets a typed placeholder."""
-        self.flush()
-        valued = {i for key in self.writers for i, v in enumerate(key) if v is not None}
+        """Finish the table; an empty table, or one whose partition column has no value, gets a typed placeholder."""
+        valued = {i for key in self.written for i, v in enumerate(key) if v is not None}
         valued |= {i for folder in self.linked for i, part in enumerate(folder.parts) if not part.endswith("=" + HIVE_NULL)}
-        if not (self.writers or self.linked) or len(valued) < len(self.partitions):
+        if not (self.written or self.linked) or len(valued) < len(self.partitions):
             # pyarrow infers partition types from folder names and fails when a
             # partition column has no value at all: an empty file in a typed
             # placeholder partition keeps such a table readable by every reader.
-            self._writer(tuple(0 if pa.types.is_integer(self.schema.field(c).type) else "none" for c in self.partitions))
-        for writer in self.writers.values():
-            writer.close()
+            placeholder = tuple(0 if pa.types.is_integer(self.schema.field(c).type) else "none" for c in self.partitions)
+            self._write_file(self._claim(placeholder), [])
 
 
 def _mkdir(folder: Path) -> Path:
@@ -232,53 +306,12 @@ def _mkdir(folder: Path) -> Path:
     return folder
 
 
-def write_table(df: pl.DataFrame | Iterable[pl.DataFrame | pa.Table], table: str, root: Path) -> None:
-    """Write one table, given whole or as a stream of frames, as Hive-partitioned Parquet under root/<table>."""
+def write_table(df: pl.DataFrame, table: str, root: Path) -> None:
+    """Write one table held in memory as Hive-partitioned Parquet under root/<table>."""
     writer = TableWriter(table, root)
-    for rows in [df] if isinstance(df, pl.DataFrame) else df:
-        writer.write(rows)
+    types = polars_schema(table)
+    writer.write_sorted([sorted_pieces(sort_for_writing(df.select(list(types)).cast(types), table), table)])
     writer.close()
-
-
-def _read_file(path: Path, table_root: Path, schema: pa.Schema, partitions: list[str]) -> pa.Table:
-    """The rows of one file of a partitioned table, its partition columns restored from the folder names."""
-    values = dict(part.split("=", 1) for part in path.parent.relative_to(table_root).parts)
-    rows = pq.read_table(path)
-    for c in partitions:
-        kind = schema.field(c).type
-        rows = rows.append_column(c, pa.nulls(rows.num_rows, kind) if values[c] == HIVE_NULL
-                                  else pa.repeat(pa.scalar(unquote(values[c])).cast(kind), rows.num_rows))
-    return rows.select(schema.names).cast(schema)
-
-
-def read_batches(table: str, root: Path, doc_names: list[str] | None = None, rows: int = 100_000,
-                 files: list[Path] | None = None) -> Iterator[pa.Table]:
-    """The rows of a table written under root/<table> (or of some of its `files`) as Arrow tables of about `rows` rows,
-    only those of `doc_names` if given.
-
-    Files are read a few at a time on threads, not through a pyarrow dataset
-    scan, whose read-ahead held three times the memory for the same speed.
-    Memory stays bounded by `rows` plus the largest file.
-    """
-    schema, partitions = arrow_schema(table), PARTITIONS[table]
-    wanted = pa.array(doc_names, pa.large_string()) if doc_names is not None else None
-    table_root = Path(root) / table
-    files = sorted(table_root.rglob("*.parquet")) if files is None else files
-    waiting: list[pa.Table] = []
-
-    def flush() -> pa.Table:
-        chunk = pa.concat_tables(waiting)
-        waiting.clear()
-        return chunk.filter(pc.is_in(chunk["doc_name"], value_set=wanted)) if wanted is not None else chunk
-
-    with ThreadPoolExecutor(IO_THREADS) as pool:
-        for start in range(0, len(files), IO_THREADS):
-            for part in pool.map(lambda f: _read_file(f, table_root, schema, partitions), files[start:start + IO_THREADS]):
-                waiting.append(part)
-                if sum(t.num_rows for t in waiting) >= rows:
-                    yield flush()
-    if waiting:
-        yield flush()
 
 
 def _fault_delay() -> None:
@@ -298,13 +331,12 @@ def link_table(table: str, source_root: Path, root: Path) -> None:
         os.link(path, target)
 
 
-def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Iterable[pl.DataFrame] | Callable[[Path], None] | None],
-            version: str) -> Path:
+def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], None] | None], version: str) -> Path:
     """Write a complete set of tables as a new version and make it current atomically.
 
     A table given as None is unchanged: its files are hard-linked from the
-    current version. A table may be given as a stream of frames, or as a
-    function that writes it under the root it is given.
+    current version. A table may also be given as a function that writes it
+    under the root it is given (a table too large to hold in memory).
     """
     warehouse = Path(warehouse)
     previous_root = current_version(warehouse)

@@ -13,7 +13,8 @@ import pytest
 from schemas.tables import TABLES, empty_frame
 from tasks.validate import to_frame
 from tasks.warehouse import (
-    TableWriter, WarehouseBusy, arrow_schema, current_version, locked, publish, read_batches, read_table, remove_stale, staging_dir,
+    TableWriter, WarehouseBusy, current_version, file_pieces, locked, publish, read_table, remove_stale, sort_for_writing, sorted_pieces,
+    staging_dir,
 )
 
 
@@ -49,6 +50,15 @@ def test_every_reader_sees_the_published_rows_with_partitions(tmp_path):
     assert pads.dataset(tmp_path / "metrics", partitioning="hive").to_table().num_rows == 10
     partitions = sorted(p.relative_to(tmp_path / "metrics").parent.as_posix() for p in (tmp_path / "metrics").rglob("*.parquet"))
     assert partitions == ["category=patent/period_year=2023", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__"]
+
+
+def test_a_table_partitioned_by_one_of_its_keys_is_written_and_read_back_in_key_order(tmp_path):
+    rejects = pl.DataFrame({"table_name": ["metrics", "documents", "metrics"], "row_key": ["b", "x", "a"],
+                            "doc_name": ["d.txt", "x.txt", "d.txt"], "failed_checks": ["c"] * 3, "failure_cases": ["f"] * 3,
+                            "row_json": ["{}"] * 3, "rules_version": ["t"] * 3}, schema=empty_frame("rejects").schema)
+    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"rejects": rejects}, "v1")
+    assert read_table("rejects", tmp_path)["row_key"].to_list() == ["x", "a", "b"]
+    assert pl.read_parquet(tmp_path / "rejects" / "table_name=metrics" / "part-0.parquet")["row_key"].to_list() == ["a", "b"]
 
 
 def test_empty_tables_are_readable(tmp_path):
@@ -99,42 +109,56 @@ def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):
     assert again == inodes
 
 
-def test_a_table_streamed_in_batches_is_one_file_per_partition_flushed_in_bounded_row_groups(tmp_path, monkeypatch):
-    monkeypatch.setattr(TableWriter, "flush_rows", 10)  # flush whenever 10 rows wait
+def test_sorted_streams_are_merged_into_one_file_per_partition_with_bounded_row_groups(tmp_path, monkeypatch):
+    monkeypatch.setattr(TableWriter, "flush_rows", 10)  # a row group per 10 rows at most
     batches = [metrics_rows(n, category).with_columns(pl.lit(f"d{n}.txt").alias("doc_name"))
-               for n, category in ((6, "patent"), (4, "trademark"), (5, "patent"))]
-    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": iter(batches)}, "v1")
-    files = sorted((tmp_path / "metrics").rglob("*.parquet"))
-    assert [f.relative_to(tmp_path / "metrics").as_posix() for f in files] == [
+               for n, category in ((12, "patent"), (4, "trademark"), (9, "patent"))]
+    staged = []
+    for i, batch in enumerate(batches):  # as the validate stage leaves them: sorted by partition, small row groups
+        staged.append(tmp_path / f"batch-{i}.parquet")
+        sort_for_writing(batch, "metrics").write_parquet(staged[-1], row_group_size=3)
+    root = tmp_path / "v1"
+    writer = TableWriter("metrics", root)
+    writer.write_sorted([file_pieces(f, "metrics") for f in staged])
+    writer.close()
+    files = sorted((root / "metrics").rglob("*.parquet"))
+    assert [f.relative_to(root / "metrics").as_posix() for f in files] == [
         "category=patent/period_year=2023/part-0.parquet", "category=patent/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet",
         "category=trademark/period_year=2023/part-0.parquet", "category=trademark/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
-    # batches 1 and 2 (10 rows) go out in the first flush, batch 3 in the one at the close
-    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 2, 1, 1]
-    expected = pl.concat(batches).sort("doc_name", "char_start", "char_end", "metric_id")
-    assert read_table("metrics", tmp_path).equals(expected)
-    assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
-                      "where category = 'patent'").fetchall() == [(11,)]
-    # read back as Arrow in chunks of about 4 rows, partition columns restored from the folder names, filtered by document
-    chunks = list(read_batches("metrics", current_version(tmp_path), ["d4.txt", "d5.txt"], rows=4))
-    assert len(chunks) > 1 and all(t.schema == arrow_schema("metrics") for t in chunks)
-    back = pl.concat([pl.from_arrow(t) for t in chunks]).sort("doc_name", "char_start", "char_end", "metric_id")
-    assert back.equals(expected.filter(pl.col("doc_name") != "d6.txt"))
+    # patent/2023 holds 6 + 4 rows of d12 and d9 (odd i): one full row group; patent/null 6 + 5: a full one and one row
+    assert [pq.ParquetFile(f).num_row_groups for f in files] == [1, 2, 1, 1]
+    # each row group is sorted by the table's keys
+    second = pl.from_arrow(pq.ParquetFile(files[1]).read_row_group(0))
+    assert second.equals(second.sort("doc_name", "char_start", "char_end", "metric_id"))
+    got = pl.read_parquet(root / "metrics" / "**" / "*.parquet", hive_partitioning=True)
+    expected = pl.concat(batches)
+    key = ["doc_name", "char_start", "char_end", "metric_id"]
+    assert got.select(expected.columns).cast(expected.schema).sort(key).equals(expected.sort(key))
+    assert duckdb.sql(f"select count(*) from read_parquet('{root}/metrics/**/*.parquet', hive_partitioning=true) "
+                      "where category = 'patent'").fetchall() == [(21,)]
+
+
+def test_a_partition_is_written_once(tmp_path):
+    rows = sort_for_writing(metrics_rows(4), "metrics")
+    writer = TableWriter("metrics", tmp_path)
+    with pytest.raises(FileExistsError, match="written once"):
+        writer.write_sorted([sorted_pieces(rows, "metrics"), sorted_pieces(rows.reverse(), "metrics")])
 
 
 def test_partitions_without_new_rows_or_changed_documents_are_hard_linked_the_others_rewritten(tmp_path):
     def rows(doc: str, category: str) -> pl.DataFrame:
         return metrics_rows(2, category).with_columns(pl.lit(doc).alias("doc_name"))
 
-    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": rows("a.txt", "patent").vstack(rows("b.txt", "trademark"))}, "v1")
+    publish(tmp_path, {t: empty_frame(t) for t in TABLES} | {"metrics": pl.concat([rows("a.txt", "patent"), rows("b.txt", "trademark"),
+                                                                                   rows("d.txt", "copyright")])}, "v1")
     previous = current_version(tmp_path)
     root = tmp_path / "v2"
     writer = TableWriter("metrics", root)
-    writer.write(rows("c.txt", "copyright"))  # a new document
-    writer.flush()
-    # a.txt is unchanged; b.txt changed (not kept): its partitions must be rewritten without it
-    rewrite = writer.link_unchanged(previous, {"a.txt"})
-    for chunk in read_batches("metrics", previous, ["a.txt"], files=rewrite):
-        writer.write(chunk)
+    new = sort_for_writing(rows("c.txt", "copyright"), "metrics")  # a new document
+    # a.txt and d.txt are unchanged; b.txt changed (not kept): its partitions must be rewritten without it;
+    # d.txt shares its partitions with the new c.txt: they are rewritten with both
+    carried = writer.carry_previous(previous, {"a.txt", "d.txt"}, {("copyright", 2023), ("copyright", None)})
+    writer.write_sorted([sorted_pieces(new, "metrics"), carried])
     writer.close()
     linked = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet")
                     if (previous / p.relative_to(root)).exists()
@@ -143,4 +167,6 @@ def test_partitions_without_new_rows_or_changed_documents_are_hard_linked_the_ot
                       "metrics/category=patent/period_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
     assert all("trademark" not in p.as_posix() for p in root.rglob("*.parquet"))
     got = pl.read_parquet(root / "metrics" / "**" / "*.parquet", hive_partitioning=True)
-    assert sorted(got["doc_name"].unique()) == ["a.txt", "c.txt"] and got.height == 4
+    assert sorted(got["doc_name"].unique()) == ["a.txt", "c.txt", "d.txt"] and got.height == 6
+    copyright_2023 = pl.read_parquet(root / "metrics" / "category=copyright" / "period_year=2023" / "part-0.parquet")
+    assert copyright_2023["doc_name"].to_list() == ["c.txt", "d.txt"]
