@@ -168,10 +168,11 @@ class TableWriter:
     """Writes a table as Hive-partitioned Parquet under root/<table>: one file per partition, written once.
 
     It takes sorted streams of pieces (`write_sorted`) and merges them by
-    partition, so each partition's file is written in one go and closed
-    before the next: one file open at a time, memory bounded by the streams'
+    partition, so each partition's file is written in one go and closed (a
+    few at a time, on threads): memory is bounded by the streams' current
     pieces plus `flush_rows` rows, however many partitions and rows there
-    are. Each row group (up to `flush_rows` rows) is sorted by the table's keys.
+    are, and no open writer piles up row-group metadata. Each row group (up
+    to `flush_rows` rows) is sorted by the table's keys.
     """
 
     flush_rows = 100_000
