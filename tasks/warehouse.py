@@ -269,25 +269,27 @@ class TableWriter:
             names = pa.concat_arrays([pq.read_table(f, columns=["doc_name"])["doc_name"].combine_chunks() for f in files])
             return len(names) > 0 and pc.all(pc.is_in(names, value_set=wanted)).as_py()
 
-        candidates = [f for f in folders if self.key_of(f) not in new_keys]
+        keys = {folder: self.key_of(folder) for folder in folders}
+        candidates = [f for f in folders if keys[f] not in new_keys]
         with ThreadPoolExecutor(IO_THREADS) as pool:
             linkable = {f for f, ok in zip(candidates, pool.map(lambda f: only_kept(folders[f]), candidates)) if ok}
         for folder in sorted(linkable):
             for path in folders[folder]:
                 os.link(path, _mkdir(self.out / folder) / path.name)
             self.linked.append(folder)
-        rewrite = sorted((f for f in folders if f not in linkable), key=lambda f: partition_order(self.key_of(f)))
-        return self._kept_rows(rewrite, folders, wanted)
+        rewrite = sorted((f for f in folders if f not in linkable), key=lambda f: partition_order(keys[f]))
+        return self._kept_rows([(keys[f], folders[f]) for f in rewrite], wanted)
 
-    def _kept_rows(self, rewrite: list[Path], folders: dict[Path, list[Path]], wanted: pa.Array) -> Pieces:
-        """The rows of documents in `wanted` of some partitions of the previous version, a file batch at a time."""
-        for folder in rewrite:
-            key = self.key_of(folder)
-            for path in folders[folder]:
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
-                    kept = batch.filter(pc.is_in(batch["doc_name"], value_set=wanted))
-                    if kept.num_rows:
-                        yield key, pl.from_arrow(kept)
+    @staticmethod
+    def _kept_rows(partitions: list[tuple[PartitionKey, list[Path]]], wanted: pa.Array) -> Pieces:
+        """The rows of documents in `wanted` of some partitions (key, files) of the previous version, a file batch at a time."""
+        for key, files in partitions:
+            for path in files:
+                with pq.ParquetFile(path) as file:
+                    for batch in file.iter_batches(batch_size=10_000):
+                        kept = batch.filter(pc.is_in(batch["doc_name"], value_set=wanted))
+                        if kept.num_rows:
+                            yield key, pl.from_arrow(kept)
 
     def close(self) -> None:
         """Finish the table; an empty table, or one whose partition column has no value, gets a typed placeholder."""
