@@ -26,7 +26,7 @@ import lxml.html
 import opencc
 from lxml import etree
 
-from tasks.rules import TextProbe, anchored_at_start, any_of, prefilter, rules
+from tasks.rules import PatternSet, anchored_at_start, any_of, rules
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,9 @@ def _patterns() -> dict:
     return {
         "pinyin": re.compile(r.script["pinyin_annotation"]),
         # Patterns anchored at the line start are tried there only; the others
-        # only on lines holding one of the literals they require.
+        # only where Hyperscan says they may match.
         "boilerplate_start": any_of([p for p in r.boilerplate["line_patterns"] if anchored_at_start(p)]),
-        "boilerplate_anywhere": any_of(anywhere := [p for p in r.boilerplate["line_patterns"] if not anchored_at_start(p)]),
-        "boilerplate_gate": prefilter(any_of(anywhere).pattern),
+        "boilerplate_anywhere": PatternSet([p for p in r.boilerplate["line_patterns"] if not anchored_at_start(p)]),
         "punct": str.maketrans(r.script["punctuation"]),
     }
 
@@ -175,9 +174,8 @@ def normalise(text: str) -> str:
 def drop_boilerplate(lines: list[str]) -> list[str]:
     """Lines that match no boilerplate pattern."""
     p = _patterns()
-    start, anywhere, gate = p["boilerplate_start"], p["boilerplate_anywhere"], p["boilerplate_gate"]
-    return [line for line in lines if not (
-        start.match(line) or ((gate is None or gate.may_match(TextProbe.of(line))) and anywhere.search(line)))]
+    start, anywhere = p["boilerplate_start"], p["boilerplate_anywhere"]
+    return [line for line in lines if not (start.match(line) or ((found := anywhere.alternation(line)) and found.search(line)))]
 
 
 def drop_repeated(lines: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ import polars as pl
 from tasks.numbers import Quantity, find_quantities
 from tasks.periods import PubDate, TimeExpr, find_time_exprs, period_bounds
 from tasks.published import full_dates
-from tasks.rules import any_of, rules, rules_version
+from tasks.rules import PatternSet, any_of, rules, rules_version
 from tasks.segment import ITEM_START, Sentence, clause_bounds, segment
 
 # Units as the metrics table names them.
@@ -86,7 +86,7 @@ def _patterns() -> dict:
     ctx, ns, cat = r.context, r.nonstats, r.categories
     keywords = _keyword_patterns(cat)
     return {
-        "nonstat": any_of(ns["span_patterns"]),
+        "nonstat": PatternSet(ns["span_patterns"]),
         "list_nouns": re.compile(ns["list_nouns"]),
         "quotes": [_quote_pattern(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
         + [_quote_pattern(a, b, 10_000) for a, b in ns["title_pairs"]],
@@ -153,7 +153,9 @@ def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity
 
 def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -> list[tuple[int, int]]:
     """Spans of non-statistic patterns near the numbers (anchors keep their sentence meaning)."""
-    pattern = _patterns()["nonstat"]
+    pattern = _patterns()["nonstat"].alternation(sentence)
+    if pattern is None:
+        return []
     windows: list[list[int]] = []
     for q in quantities:
         lo, hi = max(0, q.start - margin), min(len(sentence), q.end + margin)
@@ -439,11 +441,12 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     return noun.strip(), m.q.end + len(noun)
 
 
-def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern]:
-    """(Latin, Chinese) keyword regexes with one named group per category, in priority order.
+def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern, PatternSet]:
+    """(Latin, Chinese) keyword regexes with one named group per category, in priority order, and the set of both.
 
     Split by script so each scans fast: Latin keywords start at a word start,
-    Chinese ones at a character that occurs in some Chinese keyword.
+    Chinese ones at a character that occurs in some Chinese keyword. The set
+    tells which of the two may match a text at all.
     """
     def alternation(keep) -> str:
         groups = []
@@ -455,22 +458,24 @@ def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern]:
 
     is_cjk = HAN.search
     chars = sorted({ch for words in cat["keywords"].values() for w in words for ch in w if HAN.match(ch)})
-    latin = re.compile(f"(?<![A-Za-z])(?:{alternation(lambda w: not is_cjk(w))})", re.I | re.M)
-    chinese = re.compile(f"(?=[{''.join(chars)}])(?:{alternation(is_cjk)})", re.M)
-    return latin, chinese
+    latin = f"(?i)(?<![A-Za-z])(?:{alternation(lambda w: not is_cjk(w))})"
+    chinese = f"(?=[{''.join(chars)}])(?:{alternation(is_cjk)})"
+    return re.compile(latin, re.M), re.compile(chinese, re.M), PatternSet([latin, chinese])
 
 
 def keyword_hits(text: str) -> list[tuple[int, int, str]]:
     """(start, end, category) of every category keyword in a text (specific categories win overlaps)."""
-    latin, chinese = _patterns()["keywords"]
+    latin, chinese, scripts = _patterns()["keywords"]
+    may_match = scripts.candidates(text)
     hits = []
-    taken_to = 0
-    # Latin keywords start at a word start: trying only those is twice as fast as a scan, same matches.
-    for word in LATIN_WORD.finditer(text):
-        if word.start() >= taken_to and (k := latin.match(text, word.start())) and k.group():
-            hits.append((k.start(), k.end(), k.lastgroup))
-            taken_to = k.end()
-    if HAN.search(text):
+    if 0 in may_match:
+        taken_to = 0
+        # Latin keywords start at a word start: trying only those is twice as fast as a scan, same matches.
+        for word in LATIN_WORD.finditer(text):
+            if word.start() >= taken_to and (k := latin.match(text, word.start())) and k.group():
+                hits.append((k.start(), k.end(), k.lastgroup))
+                taken_to = k.end()
+    if 1 in may_match:
         hits += [(k.start(), k.end(), k.lastgroup) for k in chinese.finditer(text) if k.group()]
     return sorted(hits)
 

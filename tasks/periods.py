@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import cn2an
 
-from tasks.rules import Prefilter, TextProbe, prefilter, rules
+from tasks.rules import PatternSet, rules
 
 ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
@@ -102,9 +102,10 @@ class TimeExpr:
 
 
 @lru_cache(maxsize=None)
-def _compiled_exprs() -> list[tuple[str, re.Pattern, Prefilter | None]]:
-    """(kind, pattern, its prefilter) of the time-expression patterns, in priority order."""
-    return [(e["kind"], re.compile(e["pattern"]), prefilter(e["pattern"])) for e in rules().periods["expr"]]
+def _compiled_exprs() -> tuple[list[tuple[str, re.Pattern]], PatternSet]:
+    """(kind, pattern) of the time-expression patterns in priority order, and the set that tells which may match."""
+    exprs = rules().periods["expr"]
+    return [(e["kind"], re.compile(e["pattern"])) for e in exprs], PatternSet([e["pattern"] for e in exprs])
 
 
 @lru_cache(maxsize=None)
@@ -221,10 +222,9 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
         return []
     taken: list[tuple[int, int]] = []
     found = []
-    probe = TextProbe.of(sentence)
-    for kind, pattern, required in _compiled_exprs():
-        if required and not required.may_match(probe):
-            continue
+    exprs, may_match = _compiled_exprs()
+    for i in may_match.candidates(sentence):
+        kind, pattern = exprs[i]
         for m in pattern.finditer(sentence):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import hyperscan
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 # Bump when the code that interprets the lexicon changes meaning; the lexicon
@@ -80,91 +85,117 @@ def fold_case(text: str) -> str:
     return text.translate(CASE_EQUIVALENTS).casefold()
 
 
-@dataclass(frozen=True)
-class TextProbe:
-    """A text as prefilters look at it: as is and case-folded, each also as a set of characters."""
-
-    text: str
-    folded: str
-    chars: frozenset[str]
-    folded_chars: frozenset[str]
-
-    @classmethod
-    def of(cls, text: str) -> "TextProbe":
-        """The probe of one text."""
-        folded = fold_case(text)
-        return cls(text, folded, frozenset(text), frozenset(folded))
+# What Python's `re` matches and Hyperscan's Unicode mode does not: `\s` also matches the
+# information separators, and IGNORECASE also equates ı with i, ſt with st and a few more (re._casefix).
+_RE_ONLY = str.maketrans({**{c: " " for c in range(0x1C, 0x20)}, **{k: v for k, v in CASE_EQUIVALENTS.items() if chr(k) != v}})
+_RE_ONLY_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _RE_ONLY) + "]")
+_HS_FLAGS = (hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+             | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH)
 
 
-@dataclass(frozen=True)
-class Prefilter:
-    """Strings one of which every match of a regex contains: a text without any of them cannot match."""
+class PatternSet:
+    """Which regexes of a list can match a text, found in one Hyperscan pass over it.
 
-    single: frozenset[str]
-    longer: tuple[str, ...]
-    casefold: bool
-
-    def may_match(self, probe: TextProbe) -> bool:
-        """False only when the regex cannot match the probed text."""
-        chars, text = (probe.folded_chars, probe.folded) if self.casefold else (probe.chars, probe.text)
-        return not self.single.isdisjoint(chars) or any(s in text for s in self.longer)
-
-
-def prefilter(pattern: str | re.Pattern) -> Prefilter | None:
-    """The literal strings a regex requires, read from its parse tree; None when it requires none.
-
-    Runs of literal characters are requirements; a sequence needs any one
-    requirement of its parts (the longest is kept), alternatives need the
-    union of theirs, optional parts and look-arounds need nothing. With
-    IGNORECASE anywhere in the pattern, strings and text are case-folded.
+    Hyperscan compiles each regex in its prefilter mode, which relaxes what it
+    cannot run (look-arounds, back-references) and widens `^`, `$` and `.`, so the
+    answer is a superset: a regex left out cannot match the text in `re`, one
+    named may still fail there. Texts holding characters where the two engines
+    differ (`_RE_ONLY`) are also scanned with those characters folded; a regex
+    Hyperscan rejects, or one written with such characters, is always named.
     """
-    from re import _constants as c, _parser  # noqa: PLC0415 - the parser of the running Python's own `re`
 
-    source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, 0)
-    fold = bool(flags & re.IGNORECASE) or "i" in "".join(re.findall(r"\(\?([aiLmsux-]+)[:)]", source))
+    def __init__(self, patterns: list[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._database, rejected = _hyperscan_database(self.patterns)
+        self._always = frozenset(rejected) | {i for i, p in enumerate(patterns) if _RE_ONLY_CHARS.search(p)}
+        self._local = threading.local()
+        self._alternations: dict[tuple[int, ...], re.Pattern] = {}
 
-    def best(options: list[frozenset[str]]) -> frozenset[str] | None:
-        return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+    def candidates(self, text: str) -> tuple[int, ...]:
+        """Indexes, in list order, of the regexes that may match `text`."""
+        found = set(self._always)
+        if self._database:
+            self._scan(text, found)
+            if _RE_ONLY_CHARS.search(text):
+                self._scan(text.translate(_RE_ONLY), found)
+        return tuple(sorted(found))
 
-    def needs(items) -> frozenset[str] | None:
-        options: list[frozenset[str]] = []
-        run = ""
-        for op, arg in list(items) + [(None, None)]:
-            if op is c.LITERAL:
-                run += chr(arg)
-                continue
-            if run:
-                options.append(frozenset([fold_case(run) if fold else run]))
-                run = ""
-            if op is c.IN and (chars := _class_chars(arg, c)) is not None:
-                options.append(frozenset(map(fold_case, chars)) if fold else chars)
-            elif op is c.SUBPATTERN:
-                options.append(needs(arg[-1]))
-            elif op is c.BRANCH:
-                alternatives = [needs(alt) for alt in arg[1]]
-                options.append(None if None in alternatives else frozenset().union(*alternatives))
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and arg[0] >= 1:
-                options.append(needs(arg[2]))
-        return best([o for o in options if o])
-
-    found = needs(_parser.parse(source, flags))
-    if not found:
-        return None
-    return Prefilter(frozenset(s for s in found if len(s) == 1), tuple(sorted(s for s in found if len(s) > 1)), fold)
-
-
-def _class_chars(items, c) -> frozenset[str] | None:
-    """The characters of a small character class ([上下], [a-z]), None for a large or negated one."""
-    chars: set[str] = set()
-    for op, arg in items:
-        if op is c.LITERAL:
-            chars.add(chr(arg))
-        elif op is c.RANGE and arg[1] - arg[0] < 64:
-            chars.update(map(chr, range(arg[0], arg[1] + 1)))
-        else:
+    def alternation(self, text: str) -> re.Pattern | None:
+        """`any_of` the regexes that may match `text` (same matches as `any_of` all of them), None when none may."""
+        ids = self.candidates(text)
+        if not ids:
             return None
-    return frozenset(chars) if len(chars) <= 64 else None
+        if (compiled := self._alternations.get(ids)) is None:
+            if len(self._alternations) >= 4096:
+                self._alternations.clear()
+            compiled = self._alternations[ids] = any_of([self.patterns[i] for i in ids])
+        return compiled
 
+    def _scan(self, text: str, found: set[int]) -> None:
+        """Add the ids Hyperscan reports in `text` to `found` (one scratch space per thread)."""
+        if (scratch := getattr(self._local, "scratch", None)) is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        self._database.scan(text.encode(), match_event_handler=_add_id, context=found, scratch=scratch)
+
+
+def _add_id(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
+    """Hyperscan match callback: note the pattern."""
+    found.add(pattern_id)
+
+
+def _hyperscan_database(patterns: tuple[str, ...]) -> tuple[hyperscan.Database | None, list[int]]:
+    """(database, indexes of the regexes Hyperscan rejects) of a list of regexes, from the cache when it has them.
+
+    Compiling takes seconds (Unicode classes), loading milliseconds; a cached
+    database is keyed by the regexes, the flags and the Hyperscan version.
+    """
+    key = hashlib.sha256(json.dumps([hyperscan.__version__, _HS_FLAGS, patterns]).encode()).hexdigest()[:24]
+    path = cache_dir() / "hyperscan" / f"{key}.db"
+    try:
+        header, blob = path.read_bytes().split(b"\n", 1)
+        return hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) if blob else None, json.loads(header)
+    except (OSError, ValueError, hyperscan.error):
+        pass
+    rejected = []
+    try:
+        database = _compile_hyperscan(dict(enumerate(patterns)))
+    except hyperscan.error:
+        rejected = [i for i, p in enumerate(patterns) if not _hyperscan_accepts(p)]
+        database = _compile_hyperscan({i: p for i, p in enumerate(patterns) if i not in rejected})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(json.dumps(rejected).encode() + b"\n" + (hyperscan.dumpb(database) if database else b""))
+        partial.replace(path)
+    except OSError:
+        pass  # an unwritable cache costs a compile per process, nothing else
+    return database, rejected
+
+
+def _compile_hyperscan(patterns: dict[int, str]) -> hyperscan.Database | None:
+    """One block-mode database of the regexes, each reported under its index; None for no regex."""
+    if not patterns:
+        return None
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=[p.encode() for p in patterns.values()], ids=list(patterns),
+                     elements=len(patterns), flags=[_HS_FLAGS] * len(patterns))
+    return database
+
+
+def _hyperscan_accepts(pattern: str) -> bool:
+    """True when Hyperscan compiles the regex in prefilter mode."""
+    try:
+        _compile_hyperscan({0: pattern})
+    except hyperscan.error:
+        return False
+    return True
+
+
+def cache_dir() -> Path:
+    """Where compiled rules are kept between processes: IPMETRICS_CACHE_DIR, else the user's cache folder."""
+    if configured := os.environ.get("IPMETRICS_CACHE_DIR"):
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ipmetrics"
 
 
 def anchored_at_start(pattern: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 
 import tasks.rules as rules_module
 from tasks.rules import (
-    LEXICON_DIR, Rules, TextProbe, anchored_at_start, any_of, load_toml, prefilter, rules, rules_version,
+    LEXICON_DIR, PatternSet, Rules, anchored_at_start, any_of, load_toml, rules, rules_version,
 )
 
 
@@ -76,53 +76,67 @@ def test_lexicon_files_document_themselves(name):
     assert (LEXICON_DIR / f"{name}.toml").read_text(encoding="utf-8").lstrip().startswith("#")
 
 
-@pytest.mark.parametrize("pattern, single, longer", [
-    (r"(?:19|20)\d{2}年(?:底|末)", set(), ("19", "20")),            # the longest requirement is kept
-    (r"截至(?P<month>\d{1,2})月", set(), ("截至",)),
-    (r"(?P<half>上|下)半年", set(), ("半年",)),
-    (r"[上下]\d", {"上", "下"}, ()),
-    (r"(?i)\bsince (?P<y>\d{4})", set(), ("since ",)),               # case-folded
-    (r"今年|(?i:this year)", set(), ("this year", "今年")),           # alternatives: the union
+@pytest.mark.parametrize("text, expected", [
+    ("截至2023年底", (0, 2)),            # 截至, and a year before 年
+    ("SINCE 2020", (1,)),                # (?i) is honoured
+    ("ſınce 2020", (1,)),                # and matches what re matches case-insensitively (ſ = s, ı = i)
+    ("a\x1cb", (3,)),                    # \s matches the information separators in re
+    ("2023年", (2,)),
+    ("nothing here", ()),
 ])
-def test_prefilter_reads_the_required_strings(pattern, single, longer):
-    found = prefilter(pattern)
-    assert found.single == single and found.longer == tuple(sorted(longer))
+def test_pattern_set_names_the_regexes_that_may_match(text, expected):
+    patterns = [r"截至", r"(?i)\bsince (?P<y>\d{4})", r"(?<![\d.])(?:19|20)\d{2}年", r"a\sb"]
+    assert PatternSet(patterns).candidates(text) == expected
 
 
-@pytest.mark.parametrize("pattern", [r"\d+", r"(?:in )?\d{4}", r"(?<=年)\d", r"a*b?", r"[^年]"])
-def test_prefilter_is_none_when_nothing_is_required(pattern):
-    assert prefilter(pattern) is None
+def test_pattern_set_alternation_finds_what_the_full_alternation_finds():
+    patterns = [r"\d{4}年\d{1,2}月", r"\d{1,2}月", r"(?i)\bno\.\s*\d+", r"第\d+号"]
+    full, subset = any_of(patterns), PatternSet(patterns)
+    for text in ["2023年5月的第12号", "No. 7 and 5月", "无", "12月12月"]:
+        found = subset.alternation(text)
+        assert [m.span() for m in full.finditer(text)] == ([m.span() for m in found.finditer(text)] if found else [])
+    assert subset.alternation("无") is None
 
 
-def test_prefilter_folds_case_like_re():
-    required = prefilter(r"(?i)since")
-    assert required.may_match(TextProbe.of("SINCE 2020")) and required.may_match(TextProbe.of("ſınce"))
-    assert not required.may_match(TextProbe.of("sincerely"[:4]))
+def test_a_regex_hyperscan_rejects_is_always_a_candidate():
+    patterns = [r"(?a)\w+x", r"(?(1)a|b)", r"y"]      # ASCII flag and a conditional: PCRE syntax has neither
+    assert PatternSet(patterns).candidates("") == (0, 1)
 
 
-def test_prefilters_never_reject_a_text_their_pattern_matches():
-    """Every lexicon pattern with a prefilter, on every sentence of the seeds, the dev corpus and odd cases."""
+def test_compiled_pattern_sets_are_cached_and_a_bad_cache_file_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPMETRICS_CACHE_DIR", str(tmp_path))
+    patterns = [r"\d+件", r"(?i)patents?"]
+    first = PatternSet(patterns)
+    (cached,) = (tmp_path / "hyperscan").iterdir()
+    assert PatternSet(patterns).candidates("3件 Patents") == first.candidates("3件 Patents") == (0, 1)
+    cached.write_bytes(b"not a database")
+    assert PatternSet(patterns).candidates("patent") == (1,)
+    assert cached.read_bytes() != b"not a database"
+
+
+def test_pattern_sets_never_miss_a_text_their_regex_matches():
+    """Every lexicon pattern, on every line and sentence of the seeds, the dev corpus and odd cases."""
     from tasks.clean import clean_text
     from tasks.ingest import decode_bytes
     from tasks.segment import segment
 
-    texts = ["İn 2023 ſince", "THE FIRST HALF OF 2023", "截至2023年底", "上半年", "2023年1-6月"]
+    texts = ["İn 2023 ſince", "THE FIRST HALF OF 2023", "截至2023年底", "上半年", "2023年1-6月", "tel\x1c010 1234 5678", "Kın 2021"]
     for folder in (LEXICON_DIR.parent.parent / "seeds", LEXICON_DIR.parent.parent / "tests" / "corpus" / "docs"):
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix in (".txt", ".html", ".md"):
                 raw = decode_bytes(path.read_bytes())[0]
                 texts += raw.splitlines() + [s.text for s in segment(clean_text(raw, path.suffix == ".html")[0])]
+    patterns = [p for name in Rules.__dataclass_fields__ for p in all_patterns(load_toml(name))]
+    patterns += [p for words in rules().categories["keywords"].values() for p in words]
+    pattern_set, compiled = PatternSet(patterns), [re.compile(p, re.M) for p in patterns]
     checked = 0
-    for name in Rules.__dataclass_fields__:
-        for pattern in all_patterns(load_toml(name)):
-            required, compiled = prefilter(pattern), re.compile(pattern)
-            if required is None:
-                continue
-            for text in texts:
-                if compiled.search(text):
-                    assert required.may_match(TextProbe.of(text)), (pattern, text)
-                    checked += 1
-    assert checked > 1000
+    for text in texts:
+        may_match = set(pattern_set.candidates(text))
+        for i, regex in enumerate(compiled):
+            if regex.search(text):
+                assert i in may_match, (patterns[i], text)
+                checked += 1
+    assert checked > 5000
 
 
 def test_latin_category_keywords_start_with_a_letter():
