@@ -162,6 +162,8 @@ def event_date(text: str) -> tuple[int, int] | None:
 def ongoing_event_month(text: str) -> str | None:
     """`YYYY-MM` of an event the text describes as happening now, else None."""
     _, _, ongoing = _compiled_events()
+    if not ongoing.search(text):
+        return None  # a match inside a sentence is a match in the whole text
     for sentence in re.split(r"(?<=[.!?。！？])\s*", text):
         if ongoing.search(sentence):
             found = event_date(sentence)

@@ -1,7 +1,7 @@
 """Clean: plain simplified text, boilerplate and duplicates out, lang/script/date detected."""
 from __future__ import annotations
 
-from tasks.clean import clean_document, clean_text, detect_script, html_to_text, strip_pinyin
+from tasks.clean import clean_document, clean_text, detect_script, html_to_text, normalise, strip_pinyin
 from tasks.published import detect_published
 
 
@@ -36,6 +36,13 @@ def test_script_detection():
     assert detect_script("国家知识产权局发布了专利统计数据") == "hans"
     assert detect_script("國家知識產權局發布了專利統計數據") == "hant"
     assert detect_script("The State Intellectual Property Office said 12 patents") == "latin"
+    # Occurrences count, against hant_min_changed_share = 0.05: 1 of 31 Han characters is traditional, then 2 of 32.
+    simplified = "国家知识产权局发布专利统计数据" * 2
+    assert detect_script(simplified + "國") == "hans" and detect_script(simplified + "國國") == "hant"
+
+
+def test_normalise_folds_dashes_brackets_and_full_width_forms():
+    assert normalise("2019—2023年〔2021〕１２号：增长–5％") == "2019-2023年[2021]12号:增长-5%"
 
 
 def test_boilerplate_lines_and_repeated_paragraphs_are_removed():
