@@ -220,12 +220,13 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
 
 def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
     """Every time expression in a sentence, non-overlapping, in text order."""
-    if not _trigger().search(sentence):
+    exprs, may_match = _compiled_exprs()
+    candidates = may_match.candidates(sentence)
+    if not candidates or not _trigger().search(sentence):
         return []
     taken: list[tuple[int, int]] = []
     found = []
-    exprs, may_match = _compiled_exprs()
-    for i in may_match.candidates(sentence):
+    for i in candidates:
         kind, pattern = exprs[i]
         for m in pattern.finditer(sentence):
             if any(m.start() < e and s < m.end() for s, e in taken):

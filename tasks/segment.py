@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A sentence ends at Chinese or ASCII terminal punctuation; an English period
 # ends one only before white space and not after a common abbreviation.
@@ -82,6 +83,7 @@ def segment(text: str) -> list[Sentence]:
     return sentences
 
 
+@lru_cache(maxsize=1024)  # the context rules ask for the clause of the same number several times
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """Start and end of the clause holding the span [start, end) of a sentence."""
     left = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
