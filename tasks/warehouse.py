@@ -328,10 +328,12 @@ def _fault_delay() -> None:
 
 def link_table(table: str, source_root: Path, root: Path) -> None:
     """Hard-link an unchanged table's files from the previous version (no rewrite, no copy)."""
-    for path in sorted((source_root / table).rglob("*.parquet")):
-        target = root / path.relative_to(source_root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(path, target)
+    for folder, _, names in os.walk(source_root / table):
+        if files := sorted(name for name in names if name.endswith(".parquet")):
+            target = os.path.join(root, os.path.relpath(folder, source_root))
+            os.makedirs(target, exist_ok=True)
+            for name in files:
+                os.link(os.path.join(folder, name), os.path.join(target, name))
 
 
 def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], None] | None], version: str) -> Path:
