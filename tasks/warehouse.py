@@ -104,20 +104,47 @@ def staging_dir(warehouse: Path, run_id: str) -> Path:
 
 
 def _fsync_tree(root: Path) -> None:
-    """Flush every file and folder under root to disk."""
-    for folder, _, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
-        fd = os.open(folder, os.O_RDONLY)
+    """Flush every file and folder under root to disk: the files on threads (the file system commits concurrent
+    flushes together: 1,800 partition files in 0.35 s instead of 0.85 s), then the folders."""
+    folders, files = [], []
+    for folder, _, names in os.walk(root):
+        folders.append(folder)
+        files += [os.path.join(folder, name) for name in names]
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        list(pool.map(_fsync, files))
+    for folder in folders:
+        _fsync(folder)
+
+
+def _fsync(path: str) -> None:
+    """Flush one file or folder to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
         os.fsync(fd)
+    finally:
         os.close(fd)
 
 
+def parquet_files(root: Path) -> list[Path]:
+    """Every Parquet file under root, sorted (os.walk: pathlib's rglob is several times slower on thousands of partitions)."""
+    return sorted(Path(folder) / name for folder, _, names in os.walk(root) for name in names if name.endswith(".parquet"))
+
+
+def _remove_tree(root: Path) -> None:
+    """shutil.rmtree on threads, a partition folder each (unlinking thousands of files one after another takes seconds)."""
+    if not root.is_dir():
+        return
+    inner = [sub for child in root.iterdir() if child.is_dir() and not child.is_symlink()
+             for sub in child.iterdir() if sub.is_dir() and not sub.is_symlink()]
+    with ThreadPoolExecutor(IO_THREADS) as pool:
+        list(pool.map(lambda folder: shutil.rmtree(folder, ignore_errors=True), inner))
+    shutil.rmtree(root, ignore_errors=True)
+
+
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
-# Threads reading or writing Parquet files at once (pyarrow works without the GIL).
+# Threads reading or writing Parquet files at once (pyarrow works without the GIL), and flushing files to disk.
 IO_THREADS = 4
+FSYNC_THREADS = 16
 
 
 def arrow_schema(table: str) -> pa.Schema:
@@ -260,14 +287,13 @@ class TableWriter:
         return the rows of `keep` of its other partitions, as a stream of pieces in partition order.
         """
         source = Path(previous_root) / self.table
-        wanted = pa.array(sorted(keep), pa.large_string())
         folders: dict[Path, list[Path]] = {}
-        for path in sorted(source.rglob("*.parquet")):
+        for path in parquet_files(source):
             folders.setdefault(path.parent.relative_to(source), []).append(path)
 
         def only_kept(files: list[Path]) -> bool:
-            names = pa.concat_arrays([pq.read_table(f, columns=["doc_name"])["doc_name"].combine_chunks() for f in files])
-            return len(names) > 0 and pc.all(pc.is_in(names, value_set=wanted)).as_py()
+            names = {n for f in files for n in pc.unique(pq.read_table(f, columns=["doc_name"])["doc_name"]).to_pylist()}
+            return bool(names) and names <= keep
 
         keys = {folder: self.key_of(folder) for folder in folders}
         candidates = [f for f in folders if keys[f] not in new_keys]
@@ -278,18 +304,15 @@ class TableWriter:
                 os.link(path, _mkdir(self.out / folder) / path.name)
             self.linked.append(folder)
         rewrite = sorted((f for f in folders if f not in linkable), key=lambda f: partition_order(keys[f]))
-        return self._kept_rows([(keys[f], folders[f]) for f in rewrite], wanted)
+        return self._kept_rows([(keys[f], folders[f]) for f in rewrite], keep)
 
     @staticmethod
-    def _kept_rows(partitions: list[tuple[PartitionKey, list[Path]]], wanted: pa.Array) -> Pieces:
-        """The rows of documents in `wanted` of some partitions (key, files) of the previous version, a file batch at a time."""
+    def _kept_rows(partitions: list[tuple[PartitionKey, list[Path]]], keep: set[str]) -> Pieces:
+        """The rows of documents in `keep` of some partitions (key, files) of the previous version, a file batch at a time."""
         for key, files in partitions:
             for path in files:
-                with pq.ParquetFile(path) as file:
-                    for batch in file.iter_batches(batch_size=10_000):
-                        kept = batch.filter(pc.is_in(batch["doc_name"], value_set=wanted))
-                        if kept.num_rows:
-                            yield key, pl.from_arrow(kept)
+                for frame in _kept_in_file(path, keep):
+                    yield key, frame
 
     def close(self) -> None:
         """Finish the table; an empty table, or one whose partition column has no value, gets a typed placeholder."""
@@ -301,6 +324,27 @@ class TableWriter:
             # placeholder partition keeps such a table readable by every reader.
             placeholder = tuple(0 if pa.types.is_integer(self.schema.field(c).type) else "none" for c in self.partitions)
             self._write_file(self._claim(placeholder), [])
+
+
+def _kept_in_file(path: Path, keep: set[str]) -> Iterator[pl.DataFrame]:
+    """The rows of a Parquet file whose document is in `keep`, a batch at a time."""
+    with pq.ParquetFile(path) as file:
+        for batch in file.iter_batches(batch_size=10_000):
+            if (kept := _kept_batch(batch, keep)) is not None:
+                yield kept
+
+
+def _kept_batch(batch: pa.RecordBatch, keep: set[str]) -> pl.DataFrame | None:
+    """The rows of a batch whose document is in `keep`, None when there are none.
+
+    The batch's few distinct names are looked up in `keep`: an Arrow `is_in`
+    against all of `keep` would hash every kept name for each batch.
+    """
+    names = batch["doc_name"]
+    kept_names = [n for n in pc.unique(names).to_pylist() if n in keep]
+    if not kept_names:
+        return None
+    return pl.from_arrow(batch.filter(pc.is_in(names, value_set=pa.array(kept_names, names.type))))
 
 
 def _mkdir(folder: Path) -> Path:
@@ -328,12 +372,10 @@ def _fault_delay() -> None:
 
 def link_table(table: str, source_root: Path, root: Path) -> None:
     """Hard-link an unchanged table's files from the previous version (no rewrite, no copy)."""
-    for folder, _, names in os.walk(source_root / table):
-        if files := sorted(name for name in names if name.endswith(".parquet")):
-            target = os.path.join(root, os.path.relpath(folder, source_root))
-            os.makedirs(target, exist_ok=True)
-            for name in files:
-                os.link(os.path.join(folder, name), os.path.join(target, name))
+    for path in parquet_files(source_root / table):
+        target = root / path.relative_to(source_root)
+        os.makedirs(target.parent, exist_ok=True)
+        os.link(path, target)
 
 
 def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], None] | None], version: str) -> Path:
@@ -373,7 +415,7 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
                 shutil.rmtree(link)
             os.symlink(Path(CURRENT) / table, link)
     if previous is not None and previous != root.resolve():
-        shutil.rmtree(previous, ignore_errors=True)
+        _remove_tree(previous)
     return root
 
 
