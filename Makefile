@@ -20,6 +20,8 @@ setup: .venv/.synced
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
+	@# Compile the lexicon's Hyperscan databases once (1.5 s; cached under ~/.cache/ipmetrics).
+	echo "2023年授权发明专利92.1万件。" | .venv/bin/ipmetrics extract - > /dev/null
 	touch $@
 
 run: setup
