@@ -374,8 +374,7 @@ def link_table(table: str, source_root: Path, root: Path) -> None:
     """Hard-link an unchanged table's files from the previous version (no rewrite, no copy)."""
     for path in parquet_files(source_root / table):
         target = root / path.relative_to(source_root)
-        os.makedirs(target.parent, exist_ok=True)
-        os.link(path, target)
+        os.link(path, _mkdir(target.parent) / target.name)
 
 
 def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], None] | None], version: str) -> Path:
