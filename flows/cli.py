@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = _writable(target)
     if problem:
         return _fail(problem)
-    from tasks.warehouse import WarehouseBusy, locked
+    from tasks.common.warehouse import WarehouseBusy, locked
 
     try:  # fail fast, before Prefect starts; the flow takes the lock for real
         with locked(target):
@@ -153,7 +153,7 @@ def extract_file(name: str, many: bool = True) -> list[dict]:
 def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list[dict]]:
     """Metric rows of the given files and folders, a document at a time, in order (on `workers` processes)."""
     from tasks.ingest import discover
-    from tasks.parallel import imap_ordered
+    from tasks.common.parallel import imap_ordered
 
     names = []
     for name in paths:
@@ -178,7 +178,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score extraction on a labelled corpus and print every error."""
-    from tasks.evaluate import evaluate, report
+    from tasks.common.evaluate import evaluate, report
 
     gold, source = Path(args.gold), Path(args.source) if args.source else Path(args.gold).parent / "docs"
     if not gold.is_file():

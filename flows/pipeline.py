@@ -20,7 +20,8 @@ from prefect.artifacts import (
 )
 from prefect.runtime import flow_run
 
-from tasks import ingest, load, parallel, report, validate, warehouse
+from tasks import ingest, load, validate
+from tasks.common import parallel, report, warehouse
 
 # tasks.clean and tasks.extract (lxml, OpenCC, cn2an, Hyperscan: 0.6 s) are imported by their tasks,
 # so a rerun with nothing new to read does not pay for them.

@@ -200,6 +200,14 @@ def empty_frame(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=polars_schema(table))
 
 
+def to_frame(rows: list[dict], table: str) -> pl.DataFrame:
+    """Rows as a DataFrame with exactly the table's columns and types."""
+    schema = polars_schema(table)
+    if not rows:
+        return empty_frame(table)
+    return pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema, strict=False)
+
+
 def column_descriptions(table: str) -> dict[str, str]:
     """Each column's description, from the model."""
     return {name: col.description or "" for name, col in TABLES[table].to_schema().columns.items()}

@@ -377,7 +377,7 @@ def ingest_files(found: list[FoundFile], unchanged: dict[str, str] | None = None
     that changed are decoded here too); new files are decoded on `workers`
     processes.
     """
-    from tasks.parallel import map_ordered
+    from tasks.common.parallel import map_ordered
 
     unchanged = unchanged or {}
     rows: list[dict] = [{} for _ in found]

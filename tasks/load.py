@@ -15,9 +15,9 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from schemas.tables import PARTITIONS, SORT_KEYS, empty_frame, polars_schema
-from tasks.rules import rules_version
+from tasks.common.rules import rules_version
 from tasks.validate import split_valid
-from tasks.warehouse import TableWriter, current_version, file_pieces, publish, read_table
+from tasks.common.warehouse import TableWriter, current_version, file_pieces, publish, read_table
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,12 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from schemas.tables import TABLES, empty_frame, polars_schema
-from tasks.rules import rules_version
-from tasks.warehouse import sort_for_writing
+from tasks.common.rules import rules_version
+from tasks.common.warehouse import sort_for_writing
 
 # Rows per row group of a batch's metrics_valid.parquet: what the load stage holds of each batch at a time.
 STAGING_ROW_GROUP = 2_000
 KEY_COLUMN = {"metrics": "metric_id", "documents": "doc_name"}
-
-
-def to_frame(rows: list[dict], table: str) -> pl.DataFrame:
-    """Rows as a DataFrame with exactly the table's columns and types."""
-    schema = polars_schema(table)
-    if not rows:
-        return empty_frame(table)
-    return pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema, strict=False)
 
 
 def split_valid(df: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -5,7 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from tasks.evaluate import predict
+from tasks.common.evaluate import predict
 
 
 def load_scorer(path: Path):

@@ -1,8 +1,9 @@
 """Clean: plain simplified text, boilerplate and duplicates out, lang/script/date detected."""
 from __future__ import annotations
 
-from tasks.clean import clean_document, clean_text, detect_script, html_to_text, normalise, strip_pinyin
-from tasks.published import detect_published
+from tasks.clean import clean_document
+from tasks.clean.text import clean_text, detect_script, html_to_text, normalise, strip_pinyin
+from tasks.clean.published import detect_published
 
 
 def test_html_keeps_visible_text_one_line_per_block():

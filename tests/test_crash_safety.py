@@ -21,7 +21,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from bench.synth import build
-from tasks.warehouse import read_table
+from tasks.common.warehouse import read_table
 from tests.conftest import ROOT
 
 DATA_TABLES = ("documents", "metrics", "rejects")

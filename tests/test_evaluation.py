@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.evaluate import evaluate
+from tasks.common.evaluate import evaluate
 from tests.conftest import GOLD, ROOT, SCORER
 from tests.evaluation import load_scorer, predict_jsonl
 

@@ -142,7 +142,7 @@ def test_a_paragraph_that_goes_on_keeps_the_time_scope_a_list_item_does_not():
 
 
 def test_a_huge_line_is_read_in_bounded_pieces():
-    from tasks.segment import MAX_SENTENCE_CHARS, segment
+    from tasks.extract.segment import MAX_SENTENCE_CHARS, segment
 
     text = "In 2023, " + ", ".join(f"{3000 + i} cases" for i in range(3000))
     sentences = segment(text)

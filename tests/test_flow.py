@@ -10,7 +10,7 @@ from prefect.testing.utilities import prefect_test_harness
 from flows.pipeline import pipeline
 from tests.conftest import GOLD, SCORER
 from tests.evaluation import load_scorer
-from tasks.warehouse import read_table
+from tasks.common.warehouse import read_table
 
 DATA_TABLES = ("documents", "metrics", "rejects")
 

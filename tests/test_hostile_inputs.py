@@ -72,8 +72,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tasks import clean, extract, ingest, load, validate, warehouse
-from tasks.warehouse import read_table
+from tasks import clean, extract, ingest, load, validate
+from tasks.common import warehouse
+from tasks.common.warehouse import read_table
 from tests import hostile
 
 

@@ -26,8 +26,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 from tasks import clean, extract, ingest, load, validate
-from tasks import warehouse as wh
-from tasks.warehouse import read_table
+from tasks.common import warehouse as wh
+from tasks.common.warehouse import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

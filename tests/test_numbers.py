@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.numbers import find_quantities
+from tasks.extract.numbers import find_quantities
 
 
 def only(text: str):
@@ -54,7 +54,7 @@ def test_trying_the_core_regex_only_where_a_number_can_start_finds_what_a_scan_f
     from pathlib import Path
 
     from tasks.ingest import decode_bytes
-    from tasks.numbers import _next_core, _patterns
+    from tasks.extract.numbers import _next_core, _patterns
 
     root = Path(__file__).resolve().parent.parent
     lines = ["Twenty-one firms and a million yuan", "İn ſix cases, the FIRST time", "tenfold a1 two3 第十五 3万4000"]

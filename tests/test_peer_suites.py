@@ -1,4 +1,4 @@
-"""Peer test suites: other number parsers' own test cases, run against tasks.numbers.
+"""Peer test suites: other number parsers' own test cases, run against tasks.extract.numbers.
 
 The cases are in ../shared/peer-suites/ (see its README.md): Microsoft
 Recognizers-Text specs, the case tables of cn2an and JioNLP, quantulum3 cases.
@@ -78,8 +78,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # for `python tests/test_peer_suites.py`
     sys.path.insert(0, str(ROOT))
 
-from tasks.clean import converter  # noqa: E402
-from tasks.numbers import Quantity, find_quantities  # noqa: E402
+from tasks.clean.text import converter  # noqa: E402
+from tasks.extract.numbers import Quantity, find_quantities  # noqa: E402
 
 PEER = ROOT.parent / "shared" / "peer-suites"
 

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from tasks.periods import PubDate, event_date, find_time_exprs, period_bounds
+from tasks.common.dates import PubDate, event_date
+from tasks.extract.timeexprs import find_time_exprs, period_bounds
 
 PUB = PubDate.parse("2024-11-29")
 

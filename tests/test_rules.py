@@ -6,10 +6,9 @@ import shutil
 
 import pytest
 
-import tasks.rules as rules_module
-from tasks.rules import (
-    LEXICON_DIR, PatternSet, Rules, anchored_at_start, any_of, load_toml, rules, rules_version,
-)
+import tasks.common.rules as rules_module
+from tasks.common.prefilter import PatternSet
+from tasks.common.rules import LEXICON_DIR, Rules, anchored_at_start, any_of, load_toml, rules, rules_version
 
 
 def all_patterns(value):
@@ -116,9 +115,9 @@ def test_compiled_pattern_sets_are_cached_and_a_bad_cache_file_is_replaced(tmp_p
 
 def test_pattern_sets_never_miss_a_text_their_regex_matches():
     """Every lexicon pattern, on every line and sentence of the seeds, the dev corpus and odd cases."""
-    from tasks.clean import clean_text
+    from tasks.clean.text import clean_text
     from tasks.ingest import decode_bytes
-    from tasks.segment import segment
+    from tasks.extract.segment import segment
 
     texts = ["İn 2023 ſince", "THE FIRST HALF OF 2023", "截至2023年底", "上半年", "2023年1-6月", "tel\x1c010 1234 5678", "Kın 2021"]
     for folder in (LEXICON_DIR.parent.parent / "seeds", LEXICON_DIR.parent.parent / "tests" / "corpus" / "docs"):

@@ -6,7 +6,8 @@ import json
 
 import polars as pl
 
-from tasks.validate import split_valid, to_frame
+from schemas.tables import to_frame
+from tasks.validate import split_valid
 
 
 def metric(**overrides) -> dict:

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import TABLES, empty_frame
-from tasks.validate import to_frame
-from tasks.warehouse import (
+from schemas.tables import to_frame
+from tasks.common.warehouse import (
     TableWriter, WarehouseBusy, current_version, file_pieces, locked, publish, read_table, remove_stale, sort_for_writing, sorted_pieces,
     staging_dir,
 )

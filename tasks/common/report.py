@@ -5,7 +5,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tasks.warehouse import read_table, scan_table
+from tasks.common.warehouse import read_table, scan_table
 
 
 def _md_table(frame: pl.DataFrame) -> str:

@@ -18,7 +18,7 @@ from functools import lru_cache
 import cn2an
 from text_to_num import text2num
 
-from tasks.rules import alternation, fold_case, rules
+from tasks.common.rules import alternation, fold_case, rules
 
 CN_NUMERAL_CHARS = "零〇一二三四五六七八九十百千万亿两廿壹贰叁肆伍陆柒捌玖拾佰仟"
 CN_DIGIT_CHARS = "零〇一二三四五六七八九十两廿壹贰叁肆伍陆柒捌玖拾"

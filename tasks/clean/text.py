@@ -1,43 +1,41 @@
-"""Clean stage: raw document text -> plain, normalised, simplified-Chinese text.
-
-HTML to visible text (lxml), pinyin annotations out, traditional to
-simplified (OpenCC), NFKC (full-width digits and punctuation), boilerplate
-lines and repeated paragraphs out; language, script and publication date
-detected. Every rule's data lives in tasks/lexicon/.
+"""Text cleaning: HTML to visible text, controls and pinyin out, NFKC, OpenCC, boilerplate and repeated lines out.
 
 Hostile input is made harmless before anything else looks at it: control
 characters, invisible format characters (zero-width spaces, bidi marks, a
 BOM in mid-file) and terminal colour codes are removed, every kind of line
-break becomes "\n". A document with no text left after cleaning is
-quarantined by `clean_batch` ("no text after cleaning: ...").
+break becomes "\n". Every rule's data lives in tasks/lexicon/.
 """
 from __future__ import annotations
 
 import html
-import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import lxml.html
 import opencc
 from lxml import etree
 
-from tasks.rules import PatternSet, anchored_at_start, any_of, rules
-
-log = logging.getLogger(__name__)
+from tasks.common.prefilter import PatternSet
+from tasks.common.rules import anchored_at_start, any_of, rules
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
 # Terminal escape sequences (colour codes in captured console output): the
 # whole sequence goes, not only its ESC character.
 ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
 # Line and paragraph separators of every convention (CR LF, CR, vertical tab,
 # form feed, file/group/record separators, NEL, U+2028/U+2029).
 LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 # Control characters (C0 but tab and newline, DEL, C1) and invisible format
 # characters: soft hyphen, zero-width spaces and joiners, bidi marks and
 # embeddings, word joiner, a byte-order mark in mid-text, interlinear
@@ -48,15 +46,23 @@ CONTROL = re.compile(
     r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
     r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
 )
+
+
 # An XML declaration (XHTML): lxml refuses a str that carries one.
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
 # Elements whose text is never visible.
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
+
+
 # Elements that start a new line of text.
 BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer "
     "nav aside blockquote pre dd dt dl figure figcaption hr main form title td th".split()
 )
+
+
 # Fallback tag stripper, used when lxml gives up on a page (nesting deeper
 # than libxml2 accepts, a page it cannot parse at all). An invisible element
 # left open hides the rest of the page, as in a browser.
@@ -64,24 +70,16 @@ INVISIBLE_BLOCK = re.compile(
     r"<(%s)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)|<![^>]*>|<\?[^>]*>" % "|".join(INVISIBLE_TAGS),
     re.S | re.I,
 )
+
+
 BLOCK_TAG = re.compile(r"</?(?:%s)\b[^>]*>" % "|".join(sorted(BLOCK_TAGS)), re.I)
+
+
 ANY_TAG = re.compile(r"</?[A-Za-z][^>]*(?:>|$)")
+
+
 # lxml's text is trusted unless the fallback stripper finds this many times more.
 LXML_LOSS_FACTOR = 2
-
-
-# Columns of a batch's clean.parquet (all strings).
-CLEAN_SCHEMA = ("doc_name", "doc_id", "text", "lang", "script", "published")
-
-
-@dataclass(frozen=True)
-class CleanDocument:
-    """The clean text of one document and what was detected about it."""
-
-    text: str
-    lang: str
-    script: str
-    published: str | None
 
 
 @lru_cache(maxsize=None)
@@ -211,62 +209,3 @@ def clean_text(raw_text: str, is_html: bool) -> tuple[str, str]:
         text = converter().convert(text)
     lines = drop_repeated(drop_boilerplate(text.split("\n")))
     return tidy_lines(lines), script
-
-
-def clean_document(raw_text: str, is_html: bool) -> CleanDocument:
-    """Clean one document and detect its language, script and publication date."""
-    from tasks.published import detect_published
-
-    text, script = clean_text(raw_text, is_html)
-    lang = "en" if script == "latin" else "zh"
-    return CleanDocument(text=text, lang=lang, script=script, published=detect_published(text))
-
-
-NO_TEXT_REASON = {
-    "html": "no text after cleaning: the page has no visible text (only scripts, styles, comments or markup)",
-    "text": "no text after cleaning: only control characters, invisible characters or boilerplate lines",
-}
-
-
-def clean_row(row: dict) -> tuple[dict | None, dict | None]:
-    """(clean.parquet row, error row) of one ingested document: exactly one is None; never raises.
-
-    A document with no text left after cleaning (a page of scripts, a file of
-    invisible characters) has nothing to extract: it gets an error row with
-    the reason "no text after cleaning: ...". So does a document whose
-    cleaning raises, with the exception as reason.
-    """
-    try:
-        doc = clean_document(row["raw_text"], row["format"] == "html")
-    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-        return None, {"doc_name": row["doc_name"], "reason": f"cleaning failed: {type(exc).__name__}: {exc}"}
-    if not doc.text.strip():
-        return None, {"doc_name": row["doc_name"], "reason": NO_TEXT_REASON[row["format"]]}
-    return {"doc_name": row["doc_name"], "doc_id": row["doc_id"], "text": doc.text,
-            "lang": doc.lang, "script": doc.script, "published": doc.published}, None
-
-
-def clean_batch(batch_dir: Path, duplicates: dict[str, str], workers: int | None = None) -> int:
-    """Clean the new documents of batch_dir/ingested.parquet into batch_dir/clean.parquet; return their number.
-
-    Documents that yield no clean text are listed with the reason in
-    batch_dir/errors-clean.parquet, which the load stage turns into
-    `quarantined` rows of the documents table. Documents are cleaned on
-    `workers` processes (default: one per core).
-    """
-    import polars as pl
-
-    from tasks.parallel import map_ordered
-
-    ingested = pl.read_parquet(batch_dir / "ingested.parquet")
-    todo = ingested.filter((pl.col("status") == "ok") & ~pl.col("reused") & ~pl.col("doc_name").is_in(list(duplicates)))
-    rows, errors = [], []
-    for cleaned, error in map_ordered(clean_row, todo.iter_rows(named=True), workers):
-        if error:
-            log.warning("quarantined %s: %s", error["doc_name"], error["reason"])
-            errors.append(error)
-        else:
-            rows.append(cleaned)
-    pl.DataFrame(rows, schema={k: pl.String for k in CLEAN_SCHEMA}).write_parquet(batch_dir / "clean.parquet")
-    pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-clean.parquet")
-    return len(rows)

@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from tasks.periods import month_number, ongoing_event_month
-from tasks.rules import rules
+from tasks.common.dates import full_dates, month_number, ongoing_event_month, valid_date
+from tasks.common.rules import rules
 
 STANDALONE_YEAR = re.compile(r"(?<![\d\-~至到/.])((?:19|20)\d{2})(?![\d\-~至到/.]|\s*[-~至到]\s*\d)")
 
@@ -21,29 +21,9 @@ def _patterns() -> dict:
     """Compiled date patterns."""
     d = rules().dates
     return {
-        "full": [re.compile(p) for p in d["full_date"]],
         "dateline": [re.compile(p, re.M) for p in d["dateline"]],
         "label": re.compile(d["release_label"]),
     }
-
-
-def _valid(y: int, m: int, d: int) -> dt.date | None:
-    """A real calendar date, else None."""
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
-
-
-def full_dates(line: str) -> list[tuple[int, dt.date]]:
-    """(position, date) of every full calendar date in a line."""
-    found = []
-    for pattern in _patterns()["full"]:
-        for m in pattern.finditer(line):
-            day = _valid(int(m["y"]), month_number(m["m"]), int(m["d"]))
-            if day:
-                found.append((m.start(), day))
-    return sorted(found, key=lambda x: x[0])
 
 
 def latest_year_mentioned(text: str) -> int | None:
@@ -73,7 +53,7 @@ def _dateline(lines: list[str], text: str) -> str | None:
         m = pattern.search(head)
         if m:
             year = latest_year_mentioned(text)
-            day = _valid(year, month_number(m["m"]), int(m["d"])) if year else None
+            day = valid_date(year, month_number(m["m"]), int(m["d"])) if year else None
             if day:
                 return day.isoformat()
     return None

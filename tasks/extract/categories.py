@@ -1,0 +1,191 @@
+"""The category of a metric: keyword hits in its noun phrase, clause, sentence, item and document (tasks/lexicon/categories.toml)."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from tasks.common.prefilter import PatternSet
+from tasks.common.rules import any_of, rules
+from tasks.extract.nouns import LATIN_START
+from tasks.extract.segment import Sentence, clause_bounds
+
+if TYPE_CHECKING:
+    from tasks.extract.statistics import Metric
+
+# Keywords that name a container more than a subject: "patent reexamination cases" is examination.
+WEAK_HEAD = re.compile(r"(?i)cases?|案件|案")
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
+
+
+GENERIC_CATEGORIES = ("patent", "trademark", "copyright")
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled keyword patterns, the category priority and the generic nouns."""
+    cat = rules().categories
+    return {
+        "keywords": _keyword_patterns(cat),
+        "priority": {c: i for i, c in enumerate(cat["priority"])},
+        "generic_nouns": re.compile(cat["generic_nouns"]),
+    }
+
+
+def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern, PatternSet]:
+    """(Latin, Chinese) keyword regexes with one named group per category, in priority order, and the set of both.
+
+    Split by script so each scans fast: Latin keywords start at a word start,
+    Chinese ones at a character that occurs in some Chinese keyword. The set
+    tells which of the two may match a text at all.
+    """
+    def alternation(keep) -> str:
+        groups = []
+        for c in cat["priority"]:
+            words = [w for w in cat["keywords"][c] if keep(w)]
+            if words:
+                groups.append(f"(?P<{c}>{any_of(words).pattern})")
+        return "|".join(groups)
+
+    is_cjk = HAN.search
+    chars = sorted({ch for words in cat["keywords"].values() for w in words for ch in w if HAN.match(ch)})
+    latin = f"(?i)(?<![A-Za-z])(?:{alternation(lambda w: not is_cjk(w))})"
+    chinese = f"(?=[{''.join(chars)}])(?:{alternation(is_cjk)})"
+    return re.compile(latin, re.M), re.compile(chinese, re.M), PatternSet([latin, chinese])
+
+
+def keyword_hits(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of every category keyword in a text (specific categories win overlaps)."""
+    latin, chinese, scripts = _patterns()["keywords"]
+    may_match = scripts.candidates(text)
+    hits = []
+    if 0 in may_match:
+        taken_to = 0
+        # Latin keywords start at a word start: trying only those is twice as fast as a scan, same matches.
+        for word in LATIN_WORD.finditer(text):
+            if word.start() >= taken_to and (k := latin.match(text, word.start())) and k.group():
+                hits.append((k.start(), k.end(), k.lastgroup))
+                taken_to = k.end()
+    if 1 in may_match:
+        hits += [(k.start(), k.end(), k.lastgroup) for k in chinese.finditer(text) if k.group()]
+    return sorted(hits)
+
+
+@lru_cache(maxsize=4096)
+def head_category(item_head: str) -> str | None:
+    """The category the first sentence of an item speaks for."""
+    return pick_category(keyword_hits(item_head))
+
+
+def pick_category(hits: list[tuple[int, int, str]], head_final: bool = False) -> str | None:
+    """The category a list of keyword hits speaks for, specific subjects first."""
+    specific = [h for h in hits if h[2] not in GENERIC_CATEGORIES]
+    pool = specific or hits
+    if not pool:
+        return None
+    if head_final:
+        return max(pool, key=lambda h: h[1])[2]
+    counts: dict[str, int] = {}
+    for *_, c in pool:
+        counts[c] = counts.get(c, 0) + 1
+    return _best(counts)
+
+
+def _outside(hits: list[tuple[int, int, str]], blanked: list[tuple[int, int]], lo: int = 0, hi: int = 10**9) -> list[str]:
+    """Categories of the hits within [lo, hi) that touch no blanked span."""
+    return [c for s, e, c in hits if lo <= s and e <= hi and not any(s < be and bs < e for bs, be in blanked)]
+
+
+def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: str,
+                    sentence_hits: list[tuple[int, int, str]], doc_topic: str | None = None) -> str:
+    """The category of a metric: its noun phrase, its clause, its sentence, then its item's first sentence.
+
+    At the clause and sentence levels the numbers and noun phrases of the
+    other metrics are left out, so "13 enterprises ... 17 countries" does not
+    make the enterprises international. A bare amount or percentage that
+    names nothing ("exporting 2.284 billion dollars") takes the document's topic.
+    """
+    p = _patterns()
+    chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
+    blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    noun_hits = keyword_hits(m.noun)
+    strong = [h for h in noun_hits if not WEAK_HEAD.fullmatch(m.noun[h[0]:h[1]])]
+    found = pick_category([h for h in strong if h[2] not in GENERIC_CATEGORIES] and strong or noun_hits, head_final=True)
+    if found in GENERIC_CATEGORIES:
+        # "granted 110,000 invention patents to foreign applicants": a subject in the clause beats the generic right
+        specific = [c for c in _outside(sentence_hits, blanked, c_start, c_end) if c not in GENERIC_CATEGORIES]
+        return _best({c: specific.count(c) for c in specific}) or found
+    if found:
+        return found
+    head_word = m.noun if chinese else (m.noun.split() or [""])[-1]
+    generic_noun = bool(m.noun) and bool(p["generic_nouns"].match(head_word))
+    earlier = [o for o in metrics if o.q.end <= m.q.start]
+    if earlier and generic_noun:
+        gap = sentence[earlier[-1].noun_end:m.q.start]
+        if LOCATIVE_GAP.fullmatch(gap):
+            return earlier[-1].category
+    levels = [_outside(sentence_hits, blanked, c_start, c_end)]
+    if generic_noun or not m.noun or chinese:
+        # Chinese sentences chain many clauses: only what comes before the number speaks for it.
+        levels.append(_outside(sentence_hits, blanked, 0, c_end if chinese else 10**9))
+    found = pick_by_levels(levels) or (head_category(item_head) if generic_noun or not m.noun else None)
+    return found or (doc_topic if not m.noun else None) or "other"
+
+
+def pick_by_levels(levels: list[list[str]]) -> str | None:
+    """The category of the narrowest level naming a specific subject; ties go to the wider levels."""
+    fallback = None
+    tied: set[str] | None = None
+    for categories in levels:
+        counts: dict[str, int] = {}
+        for c in categories:
+            if tied is None or c in tied:
+                counts[c] = counts.get(c, 0) + 1
+        specific = {c: n for c, n in counts.items() if c not in GENERIC_CATEGORIES}
+        if not specific:
+            fallback = fallback or _best(counts)
+            continue
+        top = max(specific.values())
+        leaders = {c for c, n in specific.items() if n == top}
+        if len(leaders) == 1:
+            return leaders.pop()
+        tied = leaders
+        fallback = _best(specific)
+    return fallback
+
+
+def _best(counts: dict[str, int]) -> str | None:
+    """The most frequent category, ties broken by priority."""
+    if not counts:
+        return None
+    prio = _patterns()["priority"]
+    return min(counts, key=lambda c: (-counts[c], prio[c]))
+
+
+def document_topic(hits: list[tuple[int, int, str]]) -> str | None:
+    """The specific category a document's keyword hits speak of most, when one clearly leads (at least 40 % of them)."""
+    counts: dict[str, int] = {}
+    for *_, c in hits:
+        if c not in GENERIC_CATEGORIES:
+            counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return None
+    best = _best(counts)
+    return best if counts[best] >= 0.4 * sum(counts.values()) else None
+
+
+def hits_within(doc_hits: list[tuple[int, int, str]], sentence: Sentence) -> list[tuple[int, int, str]]:
+    """The document's keyword hits inside one sentence, relative to the sentence."""
+    lo = bisect_left(doc_hits, (sentence.start,))
+    end = sentence.start + len(sentence.text)
+    return [(s - sentence.start, e - sentence.start, c) for s, e, c in doc_hits[lo:bisect_left(doc_hits, (end,))] if e <= end]

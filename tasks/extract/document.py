@@ -1,0 +1,116 @@
+"""The walk through a document: sentences in order, the time scope carried between them, one row per statistic.
+
+Each sentence's numbers become metrics (statistics.py), get their growth
+rates (roles.py), periods (periods.py), noun phrases (nouns.py) and
+categories (categories.py); a statistic the document already stated is not
+repeated (dedupe.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from tasks.common.dates import PubDate
+from tasks.common.rules import rules_version
+from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
+from tasks.extract.dedupe import SeenStatistics
+from tasks.extract.nouns import metric_name, noun_after
+from tasks.extract.periods import assign_periods, title_year
+from tasks.extract.roles import attach_growth
+from tasks.extract.segment import ITEM_START, Sentence, segment
+from tasks.extract.statistics import Metric, read_metrics
+from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
+
+# A sentence without any of these holds no number worth reading.
+NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|首位|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+                         r"seventy|eighty|ninety|hundred|first|second|third)\b)")
+
+
+DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
+
+
+def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
+                             item_head: str, published: PubDate | None, doc_topic: str | None,
+                             doc_hits: list[tuple[int, int, str]]) -> tuple[list[Metric], list[TimeExpr]]:
+    """Metrics of one sentence and the time expressions it holds (doc_hits: the document's keyword hits)."""
+    text = sentence.text
+    exprs = find_time_exprs(text, published)
+    if not NUMBER_HINT.search(text):
+        return [], exprs
+    metrics = read_metrics(text, [(t.start, t.end) for t in exprs])
+    for m in metrics:
+        m.noun, m.noun_end = noun_after(text, m)
+    metrics = attach_growth(text, metrics)
+    assign_periods(text, metrics, exprs, carried, item_exprs, published)
+    hits = hits_within(doc_hits, sentence) if metrics else []
+    for m in metrics:
+        m.category = assign_category(text, m, metrics, item_head, hits, doc_topic)
+    return metrics, exprs
+
+
+def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "") -> list[dict]:
+    """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
+    pub = PubDate.parse(published)
+    headline = title_year(text, pub)
+    doc_hits = keyword_hits(text)
+    topic = document_topic(doc_hits)
+    rows, seen = [], SeenStatistics()
+    carried: list[TimeExpr] = []
+    item_exprs: list[TimeExpr] = []
+    item_head = ""
+    current_item = current_paragraph = None
+    paragraph_exprs: list[TimeExpr] = []
+    for sentence in segment(text):
+        if sentence.item != current_item:
+            # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
+            goes_on = sentence.paragraph != current_paragraph and not ITEM_START.match(sentence.text)
+            carried = paragraph_exprs[-1:] if goes_on else []
+            item_exprs, item_head, current_item = ([headline] if headline else []), sentence.text, sentence.item
+        if sentence.paragraph != current_paragraph:
+            paragraph_exprs, current_paragraph = [], sentence.paragraph
+        if DISCOURSE_RESET.match(sentence.text):
+            carried = []
+        metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
+                                                  item_exprs, item_head, pub, topic, doc_hits)
+        carryable = [t for t in exprs if t.kind != "since"]
+        if carryable:
+            carried = carryable
+            paragraph_exprs += carryable
+        item_exprs += exprs
+        for m in metrics:
+            row = metric_row(sentence, m, doc_id, doc_name)
+            if not seen.is_repeat(row):
+                rows.append(row)
+    return rows
+
+
+def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dict:
+    """One metrics-table row."""
+    start, end = period_bounds(m.period)
+    char_start = sentence.start + m.q.start
+    char_end = sentence.start + m.q.start + len(sentence.text[m.q.start:m.q.end].rstrip())
+    surface = m.q.surface
+    value = round(m.value, 6)
+    metric_id = hashlib.sha256(f"{doc_id}|{char_start}|{char_end}|{surface}|{m.unit}|{value}".encode()).hexdigest()[:16]
+    return {
+        "metric_id": metric_id,
+        "doc_id": doc_id,
+        "doc_name": doc_name,
+        "surface": surface,
+        "value": value,
+        "unit": m.unit,
+        "role": m.role,
+        "change_pct": m.change_pct,
+        "qualifier": m.qualifier,
+        "period": m.period,
+        "period_start": start,
+        "period_end": end,
+        "category": m.category,
+        "period_year": end.year if end else None,
+        "metric": metric_name(sentence.text, m),
+        "sentence": sentence.text,
+        "char_start": char_start,
+        "char_end": char_end,
+        "rules_version": rules_version(),
+    }

@@ -1,0 +1,162 @@
+"""Roles and growth: level, share, growth rate or change of a statistic, its qualifier, and the rates attached to levels."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from tasks.common.rules import rules
+from tasks.extract.numbers import Quantity
+from tasks.extract.segment import clause_bounds
+
+if TYPE_CHECKING:
+    from tasks.extract.statistics import Metric
+
+# Units as the metrics table names them.
+TABLE_UNIT = {"percent_point": "percent", "streak": "year"}
+
+
+TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
+
+
+RATE_LIST_GAP = re.compile(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?")
+
+
+# Words between a growth rate and the level it leads to: "grew by 5.2% to 265,800".
+RATE_TO_LEVEL = re.compile(r"(?i)\s*(?:to|at|,?\s*reaching|,?\s*reached|达到?|至)\s*")
+
+
+CHANGE_ROLES = ("change_pct", "change_abs")
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled qualifier, growth, change and multiple patterns."""
+    ctx = rules().context
+    return {
+        "over_before": re.compile(ctx["qualifier"]["over_before"]),
+        "over_after": re.compile(ctx["qualifier"]["over_after"]),
+        "under_before": re.compile(ctx["qualifier"]["under_before"]),
+        "under_after": re.compile(ctx["qualifier"]["under_after"]),
+        "approx_before": re.compile(ctx["qualifier"]["approx_before"]),
+        "approx_after": re.compile(ctx["qualifier"]["approx_after"]),
+        "increase": re.compile(ctx["growth"]["increase"]),
+        "decrease": re.compile(ctx["growth"]["decrease"]),
+        "respectively": re.compile(ctx["growth"]["respectively"]),
+        "share": re.compile(ctx["growth"]["share"]),
+        "average": re.compile(ctx["growth"]["average"]),
+        "places_after": re.compile(ctx["places"]["after"]),
+        "places_before": re.compile(ctx["places"]["before"]),
+        "growth_window": ctx["growth"]["window_chars"],
+        "change_abs": re.compile(ctx["change_abs"]["before"]),
+        "times_after": re.compile(ctx["multiple"]["times_after"]),
+    }
+
+
+def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
+    """(table unit, role) of a statistic, None when the context rules it out."""
+    p = _patterns()
+    before = sentence[max(0, q.start - 40):q.start]
+    unit = q.unit
+    if unit == "multiple" and q.unit_token.lower() == "times" and not p["times_after"].match(sentence[q.end:]):
+        unit = "count"
+    if unit == "percent_point":
+        return "percent", "change_abs"
+    if unit == "percent":
+        return "percent", percent_role(sentence, q)
+    if p["change_abs"].search(before):
+        return ("rank" if q.unit_token in ("位", "名") else TABLE_UNIT.get(unit, unit)), "change_abs"
+    if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
+        return "rank", "change_abs"
+    return TABLE_UNIT.get(unit, unit), "level"
+
+
+def percent_role(sentence: str, q: Quantity) -> str:
+    """`change_pct` for a growth rate, `share` for a part of a whole."""
+    p = _patterns()
+    clause_start, _ = clause_bounds(sentence, q.start, q.end)
+    window = sentence[max(clause_start, q.start - p["growth_window"]):q.start]
+    growth = list(p["increase"].finditer(window)) + list(p["decrease"].finditer(window))
+    if not growth:
+        return "share"
+    last = max(growth, key=lambda m: m.end())
+    between = window[last.end():]
+    if TO_AFTER.match(between):
+        return "share"
+    share = [m for m in p["share"].finditer(window) if m.start() > last.end()]
+    return "share" if share else "change_pct"
+
+
+def qualifier_of(sentence: str, q: Quantity) -> str | None:
+    """`over`, `under`, `approx` or None, from the words around the number."""
+    p = _patterns()
+    before = sentence[max(0, q.start - 30):q.start]
+    after = sentence[q.end:q.end + 4]
+    if q.suffix_more or p["over_before"].search(before) or p["over_after"].match(after):
+        return "over"
+    if p["under_before"].search(before) or p["under_after"].match(after):
+        return "under"
+    if p["approx_before"].search(before) or p["approx_after"].match(after):
+        return "approx"
+    return None
+
+
+def growth_sign(sentence: str, q: Quantity) -> float:
+    """-1 when the words before a change say it fell, else 1."""
+    p = _patterns()
+    window = sentence[max(0, q.start - p["growth_window"]):q.start]
+    inc = [m.end() for m in p["increase"].finditer(window)]
+    dec = [m.end() for m in p["decrease"].finditer(window)]
+    return -1.0 if dec and (not inc or max(dec) > max(inc)) else 1.0
+
+
+def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
+    """Give levels the growth rates stated for them; return the metrics that keep a row."""
+    p = _patterns()
+    rates = [m for m in metrics if m.role == "change_pct"
+             and not p["average"].search(sentence, max(0, m.q.start - p["growth_window"]), m.q.start)]
+    groups: list[list[Metric]] = []
+    for rate in rates:
+        if groups and _coordinated(sentence, groups[-1][-1], rate, metrics):
+            groups[-1].append(rate)
+        else:
+            groups.append([rate])
+    for group in groups:
+        tail = sentence[group[-1].q.end:group[-1].q.end + 40]
+        head = sentence[max(0, group[0].q.start - 12):group[0].q.start]
+        levels = [
+            m for m in metrics
+            if m.role == "level" and m.unit != "percent" and m.change_pct is None and m.q.end <= group[0].q.start
+        ]
+        if len(group) > 1 and (p["respectively"].search(tail) or p["respectively"].search(head)):
+            targets = levels[-len(group):]
+            if len(targets) == len(group):
+                for level, rate in zip(targets, group):
+                    level.change_pct, rate.attached = rate.value, True
+            continue
+        for rate in group:
+            ahead = [m for m in metrics if m.role == "level" and m.unit != "percent" and m.change_pct is None
+                     and m.q.start >= rate.q.end]
+            if ahead and RATE_TO_LEVEL.fullmatch(sentence[rate.q.end:ahead[0].q.start]):
+                ahead[0].change_pct, rate.attached = rate.value, True
+                continue
+            if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
+                continue
+            level = levels.pop()
+            level.change_pct, rate.attached = rate.value, True
+    return [m for m in metrics if not m.attached]
+
+
+def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:
+    """True when two rates are listed together ("42.3% and 36.0%")."""
+    between = sentence[a.q.end:b.q.start]
+    return bool(RATE_LIST_GAP.fullmatch(between))
+
+
+def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> bool:
+    """True when another growth rate stands between a level and a rate."""
+    if level is None:
+        return True
+    return any(
+        m is not rate and m.role == "change_pct" and level.q.end <= m.q.start < rate.q.start for m in metrics
+    )

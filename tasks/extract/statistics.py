@@ -1,0 +1,193 @@
+"""Which numbers of a sentence are statistics, read as metrics with unit, role, qualifier and signed value.
+
+Numbers come from tasks/extract/numbers.py; the ones that are not statistics
+(years, ordinals, list counts, slogans, numbers inside quotations or
+non-statistic patterns of tasks/lexicon/nonstats.toml) are dropped with a
+reason (`drop_reason`), the others get their role from tasks/extract/roles.py.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from tasks.common.prefilter import PatternSet
+from tasks.common.rules import rules
+from tasks.extract.numbers import Quantity, find_quantities
+from tasks.extract.roles import CHANGE_ROLES, growth_sign, qualifier_of, unit_and_role
+
+YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
+
+
+YEARS_AFTER = re.compile(r"(?i)^\s*years?\b|^年")
+
+
+WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
+
+
+# A sign right before a percentage makes it a change: "(+46.7%)", "-3.2%".
+SIGN_BEFORE = re.compile(r"(?<![\w.])[+\-−](?=\s?$)")
+
+
+LIST_GAP = re.compile(r"\s*(?:,|、|,? and|和|及|与)\s*")
+
+
+@dataclass
+class Metric:
+    """One statistic found in a sentence (positions relative to the sentence)."""
+
+    q: Quantity
+    unit: str
+    role: str
+    qualifier: str | None = None
+    change_pct: float | None = None
+    value: float = 0.0
+    noun: str = ""
+    noun_end: int = 0
+    period: str | None = None
+    category: str = "other"
+    attached: bool = False
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled non-statistic, quotation, rank and streak patterns."""
+    r = rules()
+    ctx, ns = r.context, r.nonstats
+    return {
+        "nonstat": PatternSet(ns["span_patterns"]),
+        "list_nouns": re.compile(ns["list_nouns"]),
+        "quotes": [_quote_pattern(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
+        + [_quote_pattern(a, b, 10_000) for a, b in ns["title_pairs"]],
+        "rank_before": re.compile(ctx["rank"]["before"]),
+        "rank_after": re.compile(ctx["rank"]["after"]),
+        "first_place": re.compile(ctx["rank"]["first_place"]),
+        "streak_zh": re.compile(ctx["streak"]["zh_before"]),
+    }
+
+
+def quoted_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans inside short quotations and inside book titles."""
+    return [(m.start(), m.end()) for pattern in _patterns()["quotes"] for m in pattern.finditer(sentence)]
+
+
+def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
+    """A regex for text between opener and closer, at most max_chars long."""
+    inner = re.escape(opener if opener == closer else opener + closer)
+    return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
+
+
+def first_place(start: int, end: int, sentence: str) -> Quantity:
+    """A rank of 1 written as a word (首位)."""
+    return Quantity(start=start, end=end, core_start=start, core_end=end, surface=sentence[start:end], kind="ordinal",
+                    number=1.0, value=1.0, unit="count", unit_token="", suffix_more=False)
+
+
+def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity]:
+    """Quantities of a list whose unit is written once, after the last ("3.127 billion, 2.932 billion and 2.46 billion dollars")."""
+    out = list(quantities)
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if (q.unit == "count" and not q.unit_token and nxt.unit in ("CNY", "USD", "EUR", "percent")
+                and q.kind == nxt.kind and LIST_GAP.fullmatch(sentence[q.end:nxt.start])):
+            value = q.number if nxt.unit == "percent" else q.value
+            out[i] = replace(q, unit=nxt.unit, value=value)
+    return out
+
+
+def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -> list[tuple[int, int]]:
+    """Spans of non-statistic patterns near the numbers (anchors keep their sentence meaning)."""
+    pattern = _patterns()["nonstat"].alternation(sentence)
+    if pattern is None:
+        return []
+    windows: list[list[int]] = []
+    for q in quantities:
+        lo, hi = max(0, q.start - margin), min(len(sentence), q.end + margin)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    return [(m.start(), m.end()) for lo, hi in windows for m in pattern.finditer(sentence, lo, hi)]
+
+
+def is_rank(sentence: str, q: Quantity) -> bool:
+    """True when the number is a position in a ranking."""
+    p = _patterns()
+    if q.unit not in ("count",):
+        return False
+    before = sentence[max(0, q.start - 24):q.start]
+    after = sentence[q.end:q.end + 8] if q.unit == "count" and not q.unit_token else sentence[q.core_end:q.core_end + 8]
+    if p["rank_before"].search(before):
+        return True
+    return q.unit_token in ("位", "名") and before.endswith("第") or bool(p["rank_after"].match(after) and before.endswith("第"))
+
+
+def as_streak(sentence: str, q: Quantity) -> Quantity:
+    """A number of years after 连续 ("连续两年") read as a streak in years."""
+    if q.unit == "count" and not q.unit_token and sentence[q.end:q.end + 1] == "年" and \
+            _patterns()["streak_zh"].search(sentence[:q.start]):
+        return replace(q, end=q.end + 1, surface=sentence[q.start:q.end + 1].strip(), unit="streak", unit_token="年")
+    return q
+
+
+def is_year(q: Quantity, sentence: str) -> bool:
+    """A bare calendar year (2023, 2023年) rather than a quantity."""
+    token = sentence[q.core_start:q.core_end]
+    return (
+        q.kind == "arabic" and YEAR_TOKEN.fullmatch(token) is not None
+        and (q.unit == "count" and q.unit_token in ("",) or sentence[q.core_end:q.core_end + 1] == "年")
+    )
+
+
+def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]) -> str | None:
+    """Why a number is not a statistic, or None when it is one."""
+    p = _patterns()
+    core = (q.core_start, q.core_end)
+    after = sentence[q.end:]
+    if any(s <= core[0] and core[1] <= e for s, e in nonstat_spans):
+        return "non-statistic pattern"
+    if is_year(q, sentence):
+        return "year"
+    if q.kind == "ordinal" or sentence[max(0, q.core_start - 1):q.core_start] == "第":
+        return "ordinal"
+    if q.kind in ("chinese", "words") and q.number == 1 and q.unit not in ("percent",):
+        return "the numeral one"
+    if q.kind == "chinese" and not q.unit_token and q.unit == "count":
+        return "Chinese numeral without unit"
+    if q.kind == "chinese" and q.unit_token == "分":
+        return "Chinese numeral before 分"
+    if q.kind == "words" and after[:1] == "-":
+        return "compound adjective"
+    if q.unit == "count" and YEARS_AFTER.match(after) and not q.unit_token:
+        return "duration in years"
+    if p["list_nouns"].match(after):
+        return "counted list or slogan"
+    if not q.unit_token and not WORDS.search(sentence, max(0, q.start - 20), q.start) \
+            and not WORDS.search(sentence, q.end, q.end + 20):
+        return "a number among numbers, no word names it"
+    return None
+
+
+def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[Metric]:
+    """The statistics of one sentence with unit, role, qualifier and signed value."""
+    quantities = find_quantities(sentence)
+    nonstat = nonstat_spans(sentence, quantities) + quoted_spans(sentence) + list(time_spans)
+    metrics = [Metric(q=first_place(m.start("rank"), m.end("rank"), sentence), unit="rank", role="rank", value=1.0)
+               for m in _patterns()["first_place"].finditer(sentence)]
+    for q in share_list_units(sentence, quantities):
+        q = as_streak(sentence, q)
+        if is_rank(sentence, q):
+            if sentence[q.start - 1:q.start] == "第":
+                q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
+            metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
+            continue
+        if drop_reason(sentence, q, nonstat):
+            continue
+        unit, role = unit_and_role(sentence, q)
+        value = q.value * (growth_sign(sentence, q) if role in CHANGE_ROLES else 1.0)
+        sign = SIGN_BEFORE.search(sentence, 0, q.start) if q.unit == "percent" else None
+        if sign:
+            q = replace(q, start=sign.start(), surface=sentence[sign.start():q.end].strip())
+            role, value = "change_pct", q.value * (-1.0 if sign.group() in "-−" else 1.0)
+        metrics.append(Metric(q=q, unit=unit, role=role, value=value, qualifier=qualifier_of(sentence, q)))
+    return sorted(metrics, key=lambda m: m.q.start)
