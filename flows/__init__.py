@@ -6,7 +6,6 @@ for _name, _value in {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    "PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS": "2",  # batch tasks in flight at once: bounds memory
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     # one log line per stage from the flow; task runs stay visible in the UI
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",

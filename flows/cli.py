@@ -132,8 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def extract_file(name: str, many: bool = True) -> list[dict]:
     """Metric rows of one file ("-": standard input); a file of an unsupported type gives none when it is one of many."""
-    from tasks.clean import clean_document
-    from tasks.extract import extract_metrics
+    from tasks.common.chain import process_record
     from tasks.ingest import FoundFile, decode_bytes, doc_id_of, read_document
 
     if name == "-":
@@ -146,8 +145,10 @@ def extract_file(name: str, many: bool = True) -> list[dict]:
             return []
         if record["status"] != "ok":
             raise ValueError(f"{name}: {record['reason']}")
-    doc = clean_document(record["raw_text"], record["format"] == "html")
-    return extract_metrics(doc.text, doc.published, record["doc_id"], record["doc_name"])
+    done = process_record(record)
+    if done.error:
+        raise ValueError(f"{name}: {done.error}")
+    return done.metrics
 
 
 def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list[dict]]:

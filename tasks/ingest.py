@@ -390,11 +390,8 @@ def ingest_files(found: list[FoundFile], unchanged: dict[str, str] | None = None
     return [{"reused": False} | row for row in rows]
 
 
-STAGED_COLUMNS = ("doc_name", "doc_id", "bytes", "encoding", "format", "status", "reason", "raw_text", "reused")
-
-
 def ingest_batch(found: list[FoundFile], unchanged: dict[str, str], out: Path, workers: int | None = None) -> list[dict]:
-    """Read a batch of files into out/ingested.parquet; return its small manifest.
+    """Read a batch of files into out/ingested.parquet (schemas/staging.py); return its small manifest.
 
     `unchanged` maps doc_name -> doc_id of documents the previous run processed
     with the current rules: when the bytes still hash to that doc_id the
@@ -402,15 +399,12 @@ def ingest_batch(found: list[FoundFile], unchanged: dict[str, str], out: Path, w
     """
     import polars as pl
 
+    from schemas.staging import INGESTED, INGESTED_SCHEMA
+
     rows = ingest_files(found, unchanged, workers)
-    frame = pl.DataFrame(
-        [{k: r[k] for k in STAGED_COLUMNS} for r in rows],
-        schema={"doc_name": pl.String, "doc_id": pl.String, "bytes": pl.Int64, "encoding": pl.String,
-                "format": pl.String, "status": pl.String, "reason": pl.String, "raw_text": pl.String,
-                "reused": pl.Boolean},
-    )
+    frame = pl.DataFrame([{k: r[k] for k in INGESTED_SCHEMA} for r in rows], schema=INGESTED_SCHEMA)
     out.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(out / "ingested.parquet")
+    frame.write_parquet(out / INGESTED)
     return [{k: r[k] for k in ("doc_name", "doc_id", "status", "reason", "reused")} for r in rows]
 
 

@@ -14,10 +14,11 @@ from typing import Callable
 import polars as pl
 import pyarrow.parquet as pq
 
+from schemas.staging import CLEAN, ERRORS_GLOB, INGESTED, METRICS, METRICS_VALID, REJECTS
 from schemas.tables import PARTITIONS, SORT_KEYS, empty_frame, polars_schema
 from tasks.common.rules import rules_version
 from tasks.validate import split_valid
-from tasks.common.warehouse import TableWriter, current_version, file_pieces, publish, read_table
+from tasks.common.warehouse import TableWriter, current_version, file_pieces, publish, published_table
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,13 @@ def _concat(paths: list[Path], table: str) -> pl.DataFrame:
     return pl.concat(frames, how="vertical") if frames else empty_frame(table)
 
 
-def _previous(warehouse: Path, table: str) -> pl.DataFrame:
-    """A table of the published version (empty before the first run)."""
-    return read_table(table, warehouse) if current_version(warehouse) else empty_frame(table)
-
-
 def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.DataFrame:
     """Documents rows of the files read in this run (reused ones still without details)."""
-    ingested = pl.concat([pl.scan_parquet(d / "ingested.parquet").drop("raw_text") for d in batch_dirs]).collect()
+    ingested = pl.concat([pl.scan_parquet(d / INGESTED).drop("raw_text") for d in batch_dirs]).collect()
     details = pl.concat([  # a batch at a time: the texts of all batches together would not fit a bounded memory
-        pl.read_parquet(d / "clean.parquet").select(
+        pl.read_parquet(d / CLEAN).select(
             "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
-        for d in batch_dirs if (d / "clean.parquet").exists()
+        for d in batch_dirs if (d / CLEAN).exists()
     ] or [pl.DataFrame(schema={"doc_name": pl.String, "lang": pl.String, "script": pl.String, "published": pl.String,
                                "text_chars": pl.Int64})])
     docs = ingested.join(details, on="doc_name", how="left")
@@ -66,7 +62,7 @@ def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.Data
 
 def stage_errors(batch_dirs: list[Path]) -> pl.DataFrame:
     """doc_name -> error of documents a stage could not process (errors-<stage>.parquet files)."""
-    frames = [pl.read_parquet(p) for d in batch_dirs for p in sorted(d.glob("errors-*.parquet"))]
+    frames = [pl.read_parquet(p) for d in batch_dirs for p in sorted(d.glob(ERRORS_GLOB))]
     if not frames:
         return pl.DataFrame(schema={"doc_name": pl.String, "error": pl.String})
     return pl.concat(frames).group_by("doc_name", maintain_order=True).agg(pl.col("reason").str.join("; ").alias("error"))
@@ -87,7 +83,7 @@ def metrics_writer(warehouse: Path, batch_dirs: list[Path], carried: set[str]) -
     """
     def write(root: Path) -> None:
         writer = TableWriter("metrics", root)
-        new_files = [d / "metrics_valid.parquet" for d in batch_dirs if (d / "metrics_valid.parquet").exists()]
+        new_files = [d / METRICS_VALID for d in batch_dirs if (d / METRICS_VALID).exists()]
         streams = [file_pieces(f, "metrics") for f in new_files]  # batches with nothing new skip clean, extract and validate
         previous = current_version(warehouse)
         if previous is not None and carried:
@@ -114,7 +110,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     come from the staging files and from the published documents table.
     """
     docs = new_documents(batch_dirs, duplicates)
-    prev_docs = _previous(warehouse, "documents")
+    prev_docs = published_table(warehouse, "documents")
     reused = docs.filter(pl.col("reused"))["doc_name"].to_list()
     carried = set(reused)
     if keep_missing:
@@ -128,10 +124,10 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     documents = pl.concat([fresh, reused_docs, missing_kept], how="diagonal_relaxed")
 
     rejects = pl.concat([
-        _concat([d / "rejects.parquet" for d in batch_dirs], "rejects"),
-        _previous(warehouse, "rejects").filter(pl.col("doc_name").is_in(list(carried))),
+        _concat([d / REJECTS for d in batch_dirs], "rejects"),
+        published_table(warehouse, "rejects").filter(pl.col("doc_name").is_in(list(carried))),
     ])
-    valid_files = [d / "metrics_valid.parquet" for d in batch_dirs if (d / "metrics_valid.parquet").exists()]
+    valid_files = [d / METRICS_VALID for d in batch_dirs if (d / METRICS_VALID).exists()]
     new_counts = (pl.concat([pl.scan_parquet(p).select("doc_name") for p in valid_files]).group_by("doc_name").len("n_metrics").collect(engine="streaming")
                   if valid_files else pl.DataFrame(schema={"doc_name": pl.String, "n_metrics": pl.UInt32}))
     carried_counts = prev_docs.filter(pl.col("doc_name").is_in(list(carried))).select("doc_name", "n_metrics")
@@ -154,7 +150,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
         "metrics": metrics_writer(warehouse, batch_dirs, carried),
         "rejects": pl.concat([rejects, doc_rejects]),
         "_counts": {"reused": len(reused), "removed": len(removed), "fresh": fresh.filter(pl.col("status") == "ok").height,
-                    "extracted": _row_count([d / "metrics.parquet" for d in batch_dirs]),
+                    "extracted": _row_count([d / METRICS for d in batch_dirs]),
                     "valid": int(n_metrics["n_metrics"].sum())},
     }
 
@@ -182,7 +178,7 @@ def load(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], ru
         "seconds": round((finished - run.started_at).total_seconds(), 3),
         "rules_version": rules_version(),
     }
-    runs = pl.concat([_previous(warehouse, "runs"), pl.DataFrame([summary], schema=polars_schema("runs"))])
+    runs = pl.concat([published_table(warehouse, "runs"), pl.DataFrame([summary], schema=polars_schema("runs"))])
     if counts["fresh"] == 0 and counts["removed"] == 0 and unchanged_since_last_run(warehouse, tables):
         tables = {table: None for table in tables}  # nothing changed: link the files instead of rewriting them
     publish(warehouse, tables | {"runs": runs}, version=f"{finished:%Y%m%dT%H%M%S}-{run.run_id[:8]}")
@@ -196,12 +192,5 @@ def unchanged_since_last_run(warehouse: Path, tables: dict[str, pl.DataFrame]) -
     """
     if current_version(warehouse) is None:
         return False
-    return all(_previous(warehouse, table).equals(tables[table].sort(SORT_KEYS[table], nulls_last=True))
+    return all(published_table(warehouse, table).equals(tables[table].sort(SORT_KEYS[table], nulls_last=True))
                for table in ("documents", "rejects"))
-
-
-def unchanged_documents(warehouse: Path) -> dict[str, str]:
-    """doc_name -> doc_id of the published ok documents processed with the current rules."""
-    docs = _previous(warehouse, "documents").filter(
-        (pl.col("status") == "ok") & (pl.col("rules_version") == rules_version()))
-    return dict(zip(docs["doc_name"], docs["doc_id"]))

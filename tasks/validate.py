@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from pandera.errors import SchemaErrors
 
+from schemas.staging import METRICS, METRICS_VALID, REJECTS
 from schemas.tables import TABLES, empty_frame, polars_schema
 from tasks.common.rules import rules_version
 from tasks.common.warehouse import sort_for_writing
@@ -76,8 +77,8 @@ def validate_batch(batch_dir: Path) -> tuple[int, int]:
     The valid rows are sorted by partition, as the load stage merges them
     into the warehouse; small row groups let it read them a few at a time.
     """
-    metrics = pl.read_parquet(batch_dir / "metrics.parquet")
+    metrics = pl.read_parquet(batch_dir / METRICS)
     valid, rejected = split_valid(metrics, "metrics")
-    sort_for_writing(valid, "metrics").write_parquet(batch_dir / "metrics_valid.parquet", row_group_size=STAGING_ROW_GROUP)
-    rejected.write_parquet(batch_dir / "rejects.parquet")
+    sort_for_writing(valid, "metrics").write_parquet(batch_dir / METRICS_VALID, row_group_size=STAGING_ROW_GROUP)
+    rejected.write_parquet(batch_dir / REJECTS)
     return valid.height, rejected.height

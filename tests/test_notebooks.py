@@ -1,7 +1,7 @@
 """The analysis notebooks run headless, top to bottom, and show what the warehouse holds.
 
-Three warehouses are built without Prefect (the stage functions the flow
-calls, in one batch): from seeds/, from an edge-case folder (a document whose
+Three warehouses are built without Prefect (the flow's chain of stages,
+tasks/common/chain.py, in one batch): from seeds/, from an edge-case folder (a document whose
 only statistic is rejected, an empty file, a PDF, a duplicate: `metrics` is
 empty, `rejects` is not) and from an empty folder (every data table empty).
 Each notebook runs against each warehouse with nbclient in a `python3` kernel
@@ -12,7 +12,7 @@ nbclient's CellExecutionError, which fails the test.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import logging
 import os
 import uuid
 from html import unescape
@@ -25,8 +25,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
-from tasks import clean, extract, ingest, load, validate
-from tasks.common import warehouse as wh
+from tasks.common.chain import InProcess, run_pipeline
 from tasks.common.warehouse import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,20 +38,9 @@ KERNEL_NAME = "python3"
 
 
 def build_warehouse(source: Path, warehouse: Path) -> dict:
-    """ingest -> clean -> extract -> validate -> load, as flows/pipeline.py chains them, in one batch."""
-    run_id = uuid.uuid4().hex
-    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    with wh.locked(warehouse):
-        wh.remove_stale(warehouse)
-        batch_dir = wh.staging_dir(warehouse, run_id) / "batch-00001"
-        manifest = ingest.ingest_batch(ingest.discover(source), load.unchanged_documents(warehouse), batch_dir)
-        duplicates = ingest.find_duplicates(manifest)
-        clean.clean_batch(batch_dir, duplicates)
-        extract.extract_batch(batch_dir)
-        validate.validate_batch(batch_dir)
-        summary = load.load(warehouse, [batch_dir], duplicates, load.RunInfo(run_id, str(source), started))
-        wh.remove_stale(warehouse)
-    return summary
+    """The pipeline's chain of stages (tasks/common/chain.py) without Prefect, in one batch."""
+    return run_pipeline(str(source), str(warehouse), batch_size=1000, keep_missing=False, workers=1,
+                        run_id=uuid.uuid4().hex, runner=InProcess(), log=logging.getLogger("notebooks")).summary
 
 
 def edge_source(folder: Path) -> Path:
@@ -175,6 +163,7 @@ def test_notebooks_are_stored_without_outputs():
         assert len(params) == 1 and "IPMETRICS_WAREHOUSE" in params[0].source, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("warehouse", WAREHOUSES)
 @pytest.mark.parametrize("notebook", NAMES)
 def test_notebook_runs_and_draws(executed, notebook, warehouse):
@@ -182,6 +171,7 @@ def test_notebook_runs_and_draws(executed, notebook, warehouse):
     assert figures(nb) >= 1, f"{notebook} on the {warehouse} warehouse drew no figure"
 
 
+@pytest.mark.slow
 def test_overview_on_seeds(executed, warehouses):
     nb = notebook_run(executed, "warehouse_overview.ipynb", "seeds")
     by_status = table_rows(nb, "documents-by-status")
@@ -195,6 +185,7 @@ def test_overview_on_seeds(executed, warehouses):
     assert "period_end" in tagged_output(nb, "category-series")
 
 
+@pytest.mark.slow
 def test_quality_on_seeds(executed):
     nb = notebook_run(executed, "quality.ipynb", "seeds")
     per_document = [row[0] for row in table_rows(nb, "metrics-per-document")]
@@ -207,6 +198,7 @@ def test_quality_on_seeds(executed):
     assert figures(nb) >= 2
 
 
+@pytest.mark.slow
 def test_quality_on_edge_cases(executed, warehouses):
     nb = notebook_run(executed, "quality.ipynb", "edge")
     rejects = read_table("rejects", warehouses["edge"])
@@ -222,12 +214,14 @@ def test_quality_on_edge_cases(executed, warehouses):
     assert "no metrics" in tagged_output(nb, "unit-role-shares")
 
 
+@pytest.mark.slow
 def test_overview_on_an_empty_warehouse(executed):
     nb = notebook_run(executed, "warehouse_overview.ipynb", "empty")
     by_status = table_rows(nb, "documents-by-status")
     assert [row[:2] for row in by_status] == [["ok", "0"], ["quarantined", "0"], ["skipped", "0"]]
 
 
+@pytest.mark.slow
 def test_overview_on_edge_cases(executed):
     nb = notebook_run(executed, "warehouse_overview.ipynb", "edge")
     by_status = table_rows(nb, "documents-by-status")

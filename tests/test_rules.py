@@ -1,6 +1,7 @@
 """The language data: every lexicon file loads, every pattern compiles, rules_version tracks the files."""
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 
@@ -8,7 +9,11 @@ import pytest
 
 import tasks.common.rules as rules_module
 from tasks.common.prefilter import PatternSet
-from tasks.common.rules import LEXICON_DIR, Rules, anchored_at_start, any_of, load_toml, rules, rules_version
+from tasks.common.chain import InProcess, run_pipeline
+from tasks.common.rules import (
+    LEXICON_DIR, PROJECT_ROOT, Rules, anchored_at_start, any_of, compute_rules_version, load_toml, rules, rules_version,
+)
+from tasks.common.warehouse import read_table
 
 
 def all_patterns(value):
@@ -43,17 +48,66 @@ def test_every_pattern_compiles():
     assert found > 300
 
 
-def test_rules_version_changes_when_a_lexicon_file_changes(tmp_path, monkeypatch):
-    copy = tmp_path / "lexicon"
-    shutil.copytree(LEXICON_DIR, copy)
-    monkeypatch.setattr(rules_module, "LEXICON_DIR", copy)
+@pytest.fixture()
+def project_copy(tmp_path):
+    """A copy of the project's code and lexicon, to edit."""
+    for folder in ("tasks", "schemas"):
+        shutil.copytree(rules_module.PROJECT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def version_of(root) -> str:
+    """rules_version of a project copy."""
+    return compute_rules_version(root, root / "tasks" / "lexicon")
+
+
+def edit(path, old: str, new: str) -> None:
+    """Replace one string in a file (it must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_rules_version_changes_when_a_rule_module_or_a_lexicon_file_changes(project_copy):
+    before = version_of(project_copy)
+    assert before == rules_version()
+    edit(project_copy / "tasks" / "extract" / "roles.py", "# Units as the metrics table names them.\n",
+         "# Units as the metrics table names them (a comment changes nothing).\n")
+    assert version_of(project_copy) == before
+    edit(project_copy / "tasks" / "extract" / "roles.py", '"streak": "year"', '"streak": "years"')
+    after_code = version_of(project_copy)
+    assert after_code != before
+    edit(project_copy / "tasks" / "lexicon" / "categories.toml", "[keywords]", "[keywords]\nunused_key = 1")
+    assert version_of(project_copy) not in (before, after_code)
+
+
+def test_a_module_the_stages_import_counts_and_one_they_do_not_does_not(project_copy):
+    before = version_of(project_copy)
+    (project_copy / "tasks" / "common" / "report.py").write_text("REPORT = 2\n")  # read by the flow, not by a stage
+    assert version_of(project_copy) == before
+    (project_copy / "tasks" / "common" / "dates.py").write_text(
+        (project_copy / "tasks" / "common" / "dates.py").read_text() + "\nEXTRA = 1\n")  # imported by clean and extract
+    assert version_of(project_copy) != before
+
+
+def test_after_a_rule_change_a_rerun_extracts_every_document_again(project_copy, seeds_dir, tmp_path, monkeypatch):
+    def run() -> dict:
+        return run_pipeline(str(seeds_dir), str(tmp_path / "wh"), batch_size=1000, keep_missing=False, workers=1,
+                            run_id=f"run-{rules_version()}", runner=InProcess(), log=logging.getLogger("rules")).summary
+
+    rules_version.cache_clear()
+    first = run()
+    assert first["docs_ok"] == 5 and run()["docs_reused"] == 5  # unchanged rules: reused
+    edit(project_copy / "tasks" / "extract" / "roles.py", '"streak": "year"', '"streak": "years"')
+    monkeypatch.setattr(rules_module, "PROJECT_ROOT", project_copy)
     rules_version.cache_clear()
     try:
-        before = rules_version()
-        assert before == rules_version()
-        (copy / "categories.toml").write_text((copy / "categories.toml").read_text() + "\n# a comment\n")
-        rules_version.cache_clear()
-        assert rules_version() != before
+        new_version = rules_version()
+        assert new_version != first["rules_version"]
+        again = run()
+        assert again["docs_reused"] == 0 and again["docs_ok"] == 5
+        assert set(read_table("documents", tmp_path / "wh")["rules_version"]) == {new_version}
+        assert set(read_table("metrics", tmp_path / "wh")["rules_version"]) == {new_version}
     finally:
         rules_version.cache_clear()
 
@@ -62,7 +116,7 @@ def test_rules_version_is_recorded_with_every_metric_row():
     from tasks.extract import extract_metrics
 
     (row,) = extract_metrics("In 2023, 921000 invention patents were granted.", None)
-    assert row["rules_version"] == rules_version() and re.fullmatch(r"\d+-[0-9a-f]{12}", row["rules_version"])
+    assert row["rules_version"] == rules_version() and re.fullmatch(r"[0-9a-f]{12}", row["rules_version"])
 
 
 def test_any_of_keeps_each_patterns_flags():
@@ -120,7 +174,7 @@ def test_pattern_sets_never_miss_a_text_their_regex_matches():
     from tasks.extract.segment import segment
 
     texts = ["İn 2023 ſince", "THE FIRST HALF OF 2023", "截至2023年底", "上半年", "2023年1-6月", "tel\x1c010 1234 5678", "Kın 2021"]
-    for folder in (LEXICON_DIR.parent.parent / "seeds", LEXICON_DIR.parent.parent / "tests" / "corpus" / "docs"):
+    for folder in (PROJECT_ROOT / "seeds", PROJECT_ROOT / "tests" / "corpus" / "docs"):
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix in (".txt", ".html", ".md"):
                 raw = decode_bytes(path.read_bytes())[0]

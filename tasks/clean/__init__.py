@@ -17,13 +17,10 @@ import polars as pl
 
 from tasks.clean.published import detect_published
 from tasks.clean.text import clean_text
+from schemas.staging import CLEAN, CLEAN_SCHEMA, ERRORS_SCHEMA, INGESTED, errors_file
 from tasks.common.parallel import map_ordered
 
 log = logging.getLogger(__name__)
-
-# Columns of a batch's clean.parquet (all strings).
-CLEAN_SCHEMA = ("doc_name", "doc_id", "text", "lang", "script", "published")
-
 
 @dataclass(frozen=True)
 class CleanDocument:
@@ -74,7 +71,7 @@ def clean_batch(batch_dir: Path, duplicates: dict[str, str], workers: int | None
     `quarantined` rows of the documents table. Documents are cleaned on
     `workers` processes (default: one per core).
     """
-    ingested = pl.read_parquet(batch_dir / "ingested.parquet")
+    ingested = pl.read_parquet(batch_dir / INGESTED)
     todo = ingested.filter((pl.col("status") == "ok") & ~pl.col("reused") & ~pl.col("doc_name").is_in(list(duplicates)))
     rows, errors = [], []
     for cleaned, error in map_ordered(clean_row, todo.iter_rows(named=True), workers):
@@ -83,6 +80,6 @@ def clean_batch(batch_dir: Path, duplicates: dict[str, str], workers: int | None
             errors.append(error)
         else:
             rows.append(cleaned)
-    pl.DataFrame(rows, schema={k: pl.String for k in CLEAN_SCHEMA}).write_parquet(batch_dir / "clean.parquet")
-    pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-clean.parquet")
+    pl.DataFrame(rows, schema=CLEAN_SCHEMA).write_parquet(batch_dir / CLEAN)
+    pl.DataFrame(errors, schema=ERRORS_SCHEMA).write_parquet(batch_dir / errors_file("clean"))
     return len(rows)

@@ -10,8 +10,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from tasks.clean import clean_document
-from tasks.extract import extract_metrics
+from tasks.common.chain import process_record
 from tasks.ingest import discover, ingest_files
 
 ATTRIBUTES = ("role", "change_pct", "period", "qualifier", "category")
@@ -23,13 +22,12 @@ PCT_TOL = 0.05
 def predict(source: Path) -> tuple[list[dict], list[dict]]:
     """(metric rows, document rows) extracted from every document under source."""
     metrics, docs = [], []
-    for row in ingest_files(discover(source)):
-        if row["status"] != "ok":
+    for done in map(process_record, ingest_files(discover(source))):
+        if done.clean is None:
             continue
-        doc = clean_document(row["raw_text"], row["format"] == "html")
-        docs.append({"doc": row["doc_name"], "lang": doc.lang, "script": doc.script, "published": doc.published})
-        for metric in extract_metrics(doc.text, doc.published, row["doc_id"], row["doc_name"]):
-            metrics.append(metric | {"doc": row["doc_name"]})
+        name = done.record["doc_name"]
+        docs.append({"doc": name, **{k: done.clean[k] for k in ("lang", "script", "published")}})
+        metrics += [metric | {"doc": name} for metric in done.metrics]
     return metrics, docs
 
 

@@ -1,17 +1,23 @@
 """The language data under tasks/lexicon/, loaded once per process, its version, and regex helpers."""
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.metadata
 import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
-# Bump when the code that interprets the lexicon changes meaning; the lexicon
-# files' own bytes are hashed into rules_version as well.
-ENGINE_VERSION = "1"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LEXICON_DIR = PROJECT_ROOT / "tasks" / "lexicon"
+# The stages whose code decides a document's rows. Their modules, and every project
+# module they import, directly or not, are hashed into rules_version.
+RULE_STAGES = ("tasks.ingest", "tasks.clean", "tasks.extract")
+# Libraries whose behaviour decides rows too (decoding, HTML, script conversion, numerals).
+RULE_LIBRARIES = ("charset-normalizer", "cn2an", "lxml", "opencc", "text2num")
+PROJECT_PACKAGES = ("tasks", "schemas", "flows")
 
 
 def load_toml(name: str) -> dict:
@@ -22,12 +28,64 @@ def load_toml(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def rules_version() -> str:
-    """Content hash of every lexicon file plus the engine version (12 hex digits)."""
-    digest = hashlib.sha256(ENGINE_VERSION.encode())
-    for path in sorted(LEXICON_DIR.glob("*.toml")):
-        digest.update(path.name.encode())
+    """What decides the rows of a document, hashed (12 hex digits): a new version re-extracts every document.
+
+    The lexicon files, the code of the ingest, clean and extract stages with
+    every project module it imports (as syntax trees: comments and layout do
+    not count, docstrings do), and the versions of the libraries in RULE_LIBRARIES.
+    """
+    return compute_rules_version(PROJECT_ROOT, LEXICON_DIR)
+
+
+def compute_rules_version(project_root: Path, lexicon_dir: Path) -> str:
+    """rules_version of the project under project_root with the lexicon in lexicon_dir."""
+    digest = hashlib.sha256()
+    for path in sorted(lexicon_dir.glob("*.toml")):
+        digest.update(f"lexicon {path.name}\n".encode())
         digest.update(path.read_bytes())
-    return f"{ENGINE_VERSION}-{digest.hexdigest()[:12]}"
+    for path in rule_modules(project_root):
+        digest.update(f"module {path.relative_to(project_root).as_posix()}\n".encode())
+        digest.update(ast.dump(ast.parse(path.read_bytes())).encode())
+    for name in RULE_LIBRARIES:
+        digest.update(f"library {name} {importlib.metadata.version(name)}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def rule_modules(project_root: Path) -> list[Path]:
+    """Files of the RULE_STAGES modules (every module of a stage package) and of the project modules they import."""
+    todo = [(name, True) for name in RULE_STAGES]
+    found: dict[str, Path] = {}
+    while todo:
+        name, whole_package = todo.pop()
+        path = _module_file(project_root, name)
+        if path is None or name in found:
+            continue
+        found[name] = path
+        if whole_package and path.name == "__init__.py":
+            todo += [(f"{name}.{p.stem}", True) for p in path.parent.glob("*.py") if p.name != "__init__.py"]
+        todo += [(imported, False) for imported in _imports(path) if imported.split(".")[0] in PROJECT_PACKAGES]
+    return sorted(set(found.values()))
+
+
+def _module_file(project_root: Path, name: str) -> Path | None:
+    """The file of a project module or package, None when the name is not one (an imported function)."""
+    base = project_root.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """Names a module imports, anywhere in it (`from a import b` gives a and a.b, since b may be a module)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
 
 
 def alternation(words: list[str] | dict) -> str:

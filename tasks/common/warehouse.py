@@ -438,3 +438,15 @@ def scan_table(table: str, warehouse: Path | str = "warehouse") -> pl.LazyFrame:
 def read_table(table: str, warehouse: Path | str = "warehouse") -> pl.DataFrame:
     """Read a published table into polars with its declared column types, in the order of its sort keys."""
     return scan_table(table, warehouse).sort(SORT_KEYS[table], nulls_last=True).collect()
+
+
+def published_table(warehouse: Path, table: str) -> pl.DataFrame:
+    """A table of the published version (empty before the first run)."""
+    return read_table(table, warehouse) if current_version(warehouse) else empty_frame(table)
+
+
+def unchanged_documents(warehouse: Path, rules_version: str) -> dict[str, str]:
+    """doc_name -> doc_id of the published ok documents processed with the rules of `rules_version`."""
+    docs = published_table(warehouse, "documents").filter(
+        (pl.col("status") == "ok") & (pl.col("rules_version") == rules_version))
+    return dict(zip(docs["doc_name"], docs["doc_id"]))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.staging import CLEAN, ERRORS_SCHEMA, METRICS, errors_file
 from schemas.tables import to_frame
 from tasks.common.parallel import map_ordered
 from tasks.extract.document import extract_metrics
@@ -50,12 +51,12 @@ def extract_batch(batch_dir: Path, workers: int | None = None) -> int:
     A document whose extraction raises is not lost: it is listed in
     batch_dir/errors-extract.parquet and quarantined with the error as reason.
     """
-    docs = pl.read_parquet(batch_dir / "clean.parquet").to_dicts()
+    docs = pl.read_parquet(batch_dir / CLEAN).to_dicts()
     size = max(1, min(DOCS_PER_CHUNK, len(docs) // 16))
     chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
     results = map_ordered(extract_documents, chunks, workers)
     frame = pl.concat([to_frame([], "metrics")] + [metrics for metrics, _ in results])
     errors = [error for _, chunk_errors in results for error in chunk_errors]
-    frame.write_parquet(batch_dir / "metrics.parquet")
-    pl.DataFrame(errors, schema={"doc_name": pl.String, "reason": pl.String}).write_parquet(batch_dir / "errors-extract.parquet")
+    frame.write_parquet(batch_dir / METRICS)
+    pl.DataFrame(errors, schema=ERRORS_SCHEMA).write_parquet(batch_dir / errors_file("extract"))
     return frame.height
