@@ -130,36 +130,67 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_record(name: str) -> dict:
+    """The ingest row of one file ("-": standard input)."""
+    from tasks.ingest import FoundFile, decode_bytes, doc_id_of, read_document
+
+    if name != "-":
+        return read_document(FoundFile(Path(name), name))
+    data = sys.stdin.buffer.read()
+    text, _ = decode_bytes(data)
+    return {"doc_name": "-", "doc_id": doc_id_of(data), "raw_text": text, "format": "text", "status": "ok", "reason": None}
+
+
 def extract_file(name: str, many: bool = True) -> list[dict]:
     """Metric rows of one file ("-": standard input); a file of an unsupported type gives none when it is one of many."""
     from tasks.common.chain import process_record
-    from tasks.ingest import FoundFile, decode_bytes, doc_id_of, read_document
 
-    if name == "-":
-        data = sys.stdin.buffer.read()
-        text, _ = decode_bytes(data)
-        record = {"doc_name": "-", "doc_id": doc_id_of(data), "raw_text": text, "format": "text", "status": "ok"}
-    else:
-        record = read_document(FoundFile(Path(name), name))
-        if record["status"] == "skipped" and many:
-            return []
-        if record["status"] != "ok":
-            raise ValueError(f"{name}: {record['reason']}")
+    record = read_record(name)
+    if record["status"] == "skipped" and many:
+        return []
     done = process_record(record)
     if done.error:
         raise ValueError(f"{name}: {done.error}")
     return done.metrics
 
 
-def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list[dict]]:
-    """Metric rows of the given files and folders, a document at a time, in order (on `workers` processes)."""
+def explain_file(name: str) -> list[str]:
+    """Every number the extractor read in one file, in order, with what it became or the rule that dropped it."""
+    from tasks.common.chain import process_record
+
+    seen: list = []
+    done = process_record(read_record(name), seen)
+    if done.clean is None:
+        return [f"== {name}: not processed: {done.error}"]
+    lines = [f"== {name} ({done.clean['lang']}, published {done.clean['published'] or 'unknown'}): "
+             f"{len(seen)} numbers read, {len(done.metrics)} metrics"]
+    if done.error:
+        lines.append(f"   {done.error}")
+    sentence = None
+    for number in seen:
+        if number.sentence != sentence:
+            sentence = number.sentence
+            lines.append(f"  | {sentence if len(sentence) <= 160 else sentence[:157] + '...'}")
+        lines.append(f"      {number.surface}  -> {number.outcome}: {number.detail}")
+    return lines
+
+
+def file_names(paths: list[str]) -> list[str]:
+    """The files named, with the files under each folder named."""
     from tasks.ingest import discover
-    from tasks.common.parallel import imap_ordered
 
     names = []
     for name in paths:
         folder = Path(name)
         names += [str(f.path) for f in discover(folder)] if name != "-" and folder.is_dir() else [name]
+    return names
+
+
+def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list[dict]]:
+    """Metric rows of the given files and folders, a document at a time, in order (on `workers` processes)."""
+    from tasks.common.parallel import imap_ordered
+
+    names = file_names(paths)
     if len(names) == 1 or "-" in names:  # standard input can only be read here
         yield from (extract_file(name, many=len(names) > 1) for name in names)
         return
@@ -167,8 +198,12 @@ def extract_paths(paths: list[str], workers: int | None = None) -> Iterator[list
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print the metric rows of documents as JSON lines, a document at a time."""
+    """Print the metric rows of documents as JSON lines, a document at a time (or, with --explain, every number read)."""
     try:
+        if args.explain:
+            for name in file_names(args.files or ["-"]):
+                print("\n".join(explain_file(name)))
+            return 0
         for rows in extract_paths(args.files or ["-"]):
             for row in rows:
                 print(json.dumps(row, ensure_ascii=False, default=str))
@@ -220,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
     ext = sub.add_parser("extract", help="print the metrics of documents as JSON lines (writes nothing)")
     ext.add_argument("files", nargs="*", help="files or folders to read; '-' or nothing reads standard input")
+    ext.add_argument("--explain", action="store_true",
+                     help="instead of JSON, print every number read, in order, with the metric it became or the rule "
+                          "that dropped it (for rule authors)")
     ext.set_defaults(func=cmd_extract)
     return parser
 

@@ -36,8 +36,11 @@ class Processed:
     error: str | None  # why the document was not processed, or None
 
 
-def process_record(record: dict) -> Processed:
-    """Clean and extract one ingested document; never raises."""
+def process_record(record: dict, seen: list | None = None) -> Processed:
+    """Clean and extract one ingested document; never raises.
+
+    `seen`, when given, receives every number the extractor read and what became of it (tasks.extract.Seen).
+    """
     from tasks.clean import clean_row
     from tasks.extract import extract_document
 
@@ -46,7 +49,7 @@ def process_record(record: dict) -> Processed:
     cleaned, error = clean_row(record)
     if error:
         return Processed(record, None, [], error["reason"])
-    metrics, error = extract_document(cleaned)
+    metrics, error = extract_document(cleaned, seen)
     return Processed(record, cleaned, metrics, error["reason"] if error else None)
 
 

@@ -22,15 +22,15 @@ import polars as pl
 from schemas.staging import CLEAN, ERRORS_SCHEMA, METRICS, errors_file
 from schemas.tables import to_frame
 from tasks.common.parallel import map_ordered
-from tasks.extract.document import extract_metrics
+from tasks.extract.document import Seen, extract_metrics
 
-__all__ = ["extract_batch", "extract_document", "extract_documents", "extract_metrics"]
+__all__ = ["Seen", "extract_batch", "extract_document", "extract_documents", "extract_metrics"]
 
 
-def extract_document(doc: dict) -> tuple[list[dict], dict | None]:
-    """(metric rows, error row or None) of one clean document; never raises."""
+def extract_document(doc: dict, seen: list[Seen] | None = None) -> tuple[list[dict], dict | None]:
+    """(metric rows, error row or None) of one clean document; never raises. `seen`: see extract_metrics."""
     try:
-        return extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"]), None
+        return extract_metrics(doc["text"], doc["published"], doc["doc_id"], doc["doc_name"], seen), None
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
         return [], {"doc_name": doc["doc_name"], "reason": f"extraction failed: {type(exc).__name__}: {exc}"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from tasks.common.dates import PubDate
 from tasks.common.rules import rules_version
@@ -18,6 +19,7 @@ from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.periods import assign_periods, title_year
 from tasks.extract.roles import attach_growth
 from tasks.extract.segment import ITEM_START, Sentence, segment
+from tasks.extract.numbers import Quantity
 from tasks.extract.statistics import Metric, read_metrics
 from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
 
@@ -30,18 +32,38 @@ NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|首
 DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A number the extractor saw and what became of it (`ipmetrics extract --explain`)."""
+
+    sentence: str
+    position: int  # offset of the number in the clean text
+    surface: str
+    outcome: str  # metric, growth rate (of a level), repeat (of an earlier metric), dropped
+    detail: str  # the row's attributes, the level, or the rule that dropped it
+
+
 def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_exprs: list[TimeExpr],
                              item_head: str, published: PubDate | None, doc_topic: str | None,
-                             doc_hits: list[tuple[int, int, str]]) -> tuple[list[Metric], list[TimeExpr]]:
-    """Metrics of one sentence and the time expressions it holds (doc_hits: the document's keyword hits)."""
+                             doc_hits: list[tuple[int, int, str]],
+                             seen: list[Seen] | None = None) -> tuple[list[Metric], list[TimeExpr]]:
+    """Metrics of one sentence and the time expressions it holds (doc_hits: the document's keyword hits).
+
+    When `seen` is given, the numbers dropped and the growth rates given to a level are added to it.
+    """
     text = sentence.text
     exprs = find_time_exprs(text, published)
     if not NUMBER_HINT.search(text):
         return [], exprs
-    metrics = read_metrics(text, [(t.start, t.end) for t in exprs])
-    for m in metrics:
+    dropped: list[tuple[Quantity, str]] | None = [] if seen is not None else None
+    read = read_metrics(text, [(t.start, t.end) for t in exprs], dropped)
+    for m in read:
         m.noun, m.noun_end = noun_after(text, m)
-    metrics = attach_growth(text, metrics)
+    metrics = attach_growth(text, read)
+    if seen is not None:
+        seen += [Seen(text, sentence.start + q.start, q.surface, "dropped", reason) for q, reason in dropped]
+        seen += [Seen(text, sentence.start + m.q.start, m.q.surface, "growth rate", f"of {m.attached_to.q.surface}")
+                 for m in read if m.attached_to is not None]
     assign_periods(text, metrics, exprs, carried, item_exprs, published)
     hits = hits_within(doc_hits, sentence) if metrics else []
     for m in metrics:
@@ -49,13 +71,17 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
-def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "") -> list[dict]:
-    """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock)."""
+def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "",
+                    seen: list[Seen] | None = None) -> list[dict]:
+    """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock).
+
+    When `seen` is given, every number read is added to it, in text order, with what became of it.
+    """
     pub = PubDate.parse(published)
     headline = title_year(text, pub)
     doc_hits = keyword_hits(text)
     topic = document_topic(doc_hits)
-    rows, seen = [], SeenStatistics()
+    rows, statistics = [], SeenStatistics()
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
     item_head = ""
@@ -72,7 +98,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         if DISCOURSE_RESET.match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
-                                                  item_exprs, item_head, pub, topic, doc_hits)
+                                                  item_exprs, item_head, pub, topic, doc_hits, seen)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
@@ -80,9 +106,26 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         item_exprs += exprs
         for m in metrics:
             row = metric_row(sentence, m, doc_id, doc_name)
-            if not seen.is_repeat(row):
+            repeat = statistics.is_repeat(row)
+            if not repeat:
                 rows.append(row)
+            if seen is not None:
+                seen.append(Seen(sentence.text, row["char_start"], row["surface"], "repeat" if repeat else "metric",
+                                 describe(row)))
+    if seen is not None:
+        seen.sort(key=lambda s: s.position)
     return rows
+
+
+def describe(row: dict) -> str:
+    """A metric row in a few words: role, value and unit, then the attributes that are set."""
+    value = f"{int(row['value']):,}" if row["value"] == int(row["value"]) else f"{row['value']:,}"
+    parts = [f"{row['role']} {value} {row['unit']}"]
+    parts += [f"{name} {row[name]}" for name in ("change_pct", "qualifier", "period") if row[name] is not None]
+    parts.append(row["category"])
+    if row["metric"]:
+        parts.append(f"metric '{row['metric']}'")
+    return ", ".join(parts)
 
 
 def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dict:

@@ -47,7 +47,7 @@ def _patterns() -> dict:
         "average": re.compile(ctx["growth"]["average"]),
         "places_after": re.compile(ctx["places"]["after"]),
         "places_before": re.compile(ctx["places"]["before"]),
-        "growth_window": ctx["growth"]["window_chars"],
+        "growth_window": ctx["windows"]["growth_before_chars"],
         "change_abs": re.compile(ctx["change_abs"]["before"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
     }
@@ -132,19 +132,19 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
             targets = levels[-len(group):]
             if len(targets) == len(group):
                 for level, rate in zip(targets, group):
-                    level.change_pct, rate.attached = rate.value, True
+                    level.change_pct, rate.attached_to = rate.value, level
             continue
         for rate in group:
             ahead = [m for m in metrics if m.role == "level" and m.unit != "percent" and m.change_pct is None
                      and m.q.start >= rate.q.end]
             if ahead and RATE_TO_LEVEL.fullmatch(sentence[rate.q.end:ahead[0].q.start]):
-                ahead[0].change_pct, rate.attached = rate.value, True
+                ahead[0].change_pct, rate.attached_to = rate.value, ahead[0]
                 continue
             if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
                 continue
             level = levels.pop()
-            level.change_pct, rate.attached = rate.value, True
-    return [m for m in metrics if not m.attached]
+            level.change_pct, rate.attached_to = rate.value, level
+    return [m for m in metrics if m.attached_to is None]
 
 
 def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:

@@ -46,7 +46,7 @@ class Metric:
     noun_end: int = 0
     period: str | None = None
     category: str = "other"
-    attached: bool = False
+    attached_to: Metric | None = None  # for a growth rate: the level it was attached to (it keeps no row)
 
 
 @lru_cache(maxsize=None)
@@ -168,10 +168,30 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
     return None
 
 
-def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[Metric]:
-    """The statistics of one sentence with unit, role, qualifier and signed value."""
+def nonstat_rule(sentence: str, q: Quantity) -> str | None:
+    """Which non-statistic pattern covers the number, in words (for --explain), None when none does."""
+    patterns = _patterns()["nonstat"]
+    for i in patterns.candidates(sentence):
+        for m in re.finditer(patterns.patterns[i], sentence):
+            if m.start() <= q.core_start and q.core_end <= m.end():
+                return f"non-statistic pattern (nonstats.toml span_patterns[{i}] matched {m.group()!r})"
+    return None
+
+
+def _inside(q: Quantity, spans: list[tuple[int, int]], label: str) -> str | None:
+    """`label` when the number lies inside one of the spans."""
+    return label if any(s <= q.core_start and q.core_end <= e for s, e in spans) else None
+
+
+def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
+                 dropped: list[tuple[Quantity, str]] | None = None) -> list[Metric]:
+    """The statistics of one sentence with unit, role, qualifier and signed value.
+
+    Numbers that are not statistics are appended to `dropped`, when given, with the reason.
+    """
     quantities = find_quantities(sentence)
-    nonstat = nonstat_spans(sentence, quantities) + quoted_spans(sentence) + list(time_spans)
+    quoted = quoted_spans(sentence)
+    nonstat = nonstat_spans(sentence, quantities) + quoted + list(time_spans)
     metrics = [Metric(q=first_place(m.start("rank"), m.end("rank"), sentence), unit="rank", role="rank", value=1.0)
                for m in _patterns()["first_place"].finditer(sentence)]
     for q in share_list_units(sentence, quantities):
@@ -181,7 +201,10 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = ()) -> list[
                 q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
             metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
             continue
-        if drop_reason(sentence, q, nonstat):
+        if reason := drop_reason(sentence, q, nonstat):
+            if dropped is not None:
+                dropped.append((q, _inside(q, time_spans, "part of a time expression")
+                                or _inside(q, quoted, "inside a quotation or a title") or nonstat_rule(sentence, q) or reason))
             continue
         unit, role = unit_and_role(sentence, q)
         value = q.value * (growth_sign(sentence, q) if role in CHANGE_ROLES else 1.0)
