@@ -50,7 +50,7 @@ class Metrics(pa.DataFrameModel):
     sentence: str = pa.Field(str_length={"min_value": 1}, description="The sentence the number came from (clean, simplified text).")
     char_start: int = pa.Field(ge=0, description="Offset of the surface in the document's clean text.")
     char_end: int = pa.Field(ge=1, description="End offset (exclusive) of the surface in the document's clean text.")
-    rules_version: str = pa.Field(description="Version of the extraction rules (engine version plus a hash of the lexicon files).")
+    rules_version: str = pa.Field(description="Version of the rules that made the row: 12 hex digits hashing the lexicon files, the code of the ingest, clean and extract stages (and every project module it imports) and the versions of the libraries that decide rows. A new version re-extracts every document.")
 
     class Config:
         strict = True
