@@ -1,6 +1,10 @@
 # Two commands set up a fresh machine (Python 3.11, pip and make are all it needs):
-#   make run    set up .venv/ from uv.lock, then run the pipeline on seeds/ into warehouse/
-#   make test   set up .venv/, then run the whole test suite
+#   make run         set up .venv/ from uv.lock, then run the pipeline on seeds/ into warehouse/
+#   make test        set up .venv/, then run the whole test suite; installs chromium for the UI test
+#                    first (`make browser`: the only step that needs root, for apt-get)
+# and one for quick checks while working:
+#   make test-fast   set up .venv/, then run the unit tests only (pytest -m "not slow": no Prefect, no
+#                    subprocess pipeline run, no browser, no notebook, no benchmark; well under a minute)
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
@@ -10,7 +14,7 @@ export UV_LINK_MODE := copy
 # (common in containers) every process would otherwise compile Prefect anew (seconds per start).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: setup run test browser bench clean
+.PHONY: setup run test test-fast browser bench clean
 
 setup: .venv/.synced
 
@@ -30,13 +34,22 @@ run: setup
 test: setup browser
 	.venv/bin/python -m pytest
 
-# Headless Chromium for the UI test (Debian's package; needs root or sudo).
+# The unit tests only: the tests marked `slow` (pyproject.toml) are left out.
+test-fast: setup
+	.venv/bin/python -m pytest -m "not slow"
+
+# Headless Chromium for the UI test (tests/test_prefect_server.py), from Debian's `chromium` package.
+# The only step of `make test` that needs root (sudo when not root): apt-get installs system packages.
+# Everything else installs as your user, into .tools/ and .venv/. Nothing to do when chromium is installed.
 # If it cannot be installed the UI test fails and says so.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "make browser: installing Debian's chromium package for the UI test with apt-get;"; \
+	  echo "  the only step of make test that needs root (sudo), because apt-get installs system packages"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	} || echo "make: could not install chromium; the browser test will fail"
+	} || echo "make browser: could not install chromium (needs root: run 'sudo apt-get install chromium' once);" \
+	  "the UI test will fail. 'make test-fast' needs no browser and no root."
 
 # The benchmark: a synthetic corpus of BENCH_DOCS documents, full run, reruns, extract alone.
 BENCH_DOCS ?= 10000

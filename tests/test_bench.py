@@ -5,7 +5,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # the benchmark: a corpus, runs against a Prefect server it starts
 
 
 def test_the_benchmark_runs_and_prints_its_summary_line(tmp_path):

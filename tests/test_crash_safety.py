@@ -26,6 +26,8 @@ from tests.conftest import ROOT
 
 DATA_TABLES = ("documents", "metrics", "rejects")
 
+pytestmark = pytest.mark.slow  # every test runs `ipmetrics run` in a subprocess
+
 
 def start_run(source: Path, warehouse: Path, **env: str) -> subprocess.Popen:
     """Start `ipmetrics run` in its own process group."""
@@ -127,12 +129,30 @@ def test_killed_while_publishing_keeps_the_previous_tables(corpus):
 def test_two_runs_at_once_never_corrupt_the_warehouse(corpus):
     root, reference, _ = corpus
     warehouse = root / "wh-twice"
-    first, second = start_run(root / "src", warehouse), start_run(root / "src", warehouse)
-    outputs = [p.communicate(timeout=600)[0].decode() for p in (first, second)]
-    for process, out in zip((first, second), outputs):
-        assert process.returncode in (0, 2), out
-        if process.returncode == 2:
-            assert "is being written by pid" in out
-    assert 0 in (first.returncode, second.returncode)
+    # The first run holds the warehouse lock (an flock on <warehouse>/.lock) from before it creates its staging
+    # folder .staging/<run> until after it removes it. Waiting for that folder, rather than probing the lock
+    # (a probe could make the first run's own attempt fail), means the second run starts while the lock is held;
+    # the publish delay (1 s per table) keeps it held well past the second run's start.
+    first = start_run(root / "src", warehouse, IPMETRICS_FAULT_DELAY_PUBLISH="1")
+    try:
+        deadline = time.time() + 300
+        while not any((warehouse / ".staging").glob("*")):
+            assert first.poll() is None, "the first run ended before taking the lock:\n" + first.stdout.read().decode()
+            assert time.time() < deadline, "the first run did not take the warehouse lock within 300 s"
+            time.sleep(0.005)
+        second = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(root / "src"), "--warehouse",
+                                 str(warehouse), "--batch-size", "20"], cwd=ROOT, capture_output=True, timeout=300)
+    except BaseException:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        raise
+    out = first.communicate(timeout=600)[0].decode()
+    assert second.returncode == 2, second.stdout.decode() + second.stderr.decode()
+    # flows/cli.py reports tasks.common.warehouse.WarehouseBusy in one line, before Prefect starts
+    assert second.stderr.decode() == (f"ipmetrics: error: warehouse {warehouse} is being written by pid {first.pid}; "
+                                      "wait for it to finish\n")
+    assert second.stdout == b""
+    assert first.returncode == 0, out
+    assert not list((warehouse / ".staging").glob("*")) and len(list((warehouse / ".versions").iterdir())) == 1
     for table, frame in tables(warehouse).items():
         assert frame.equals(reference[table]), table

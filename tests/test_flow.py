@@ -14,6 +14,8 @@ from tasks.common.warehouse import read_table
 
 DATA_TABLES = ("documents", "metrics", "rejects")
 
+pytestmark = pytest.mark.slow  # every test runs the flow under prefect_test_harness
+
 
 @pytest.fixture(scope="module", autouse=True)
 def prefect_api():

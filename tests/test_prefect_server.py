@@ -6,6 +6,7 @@ test` installs it); without it the UI test fails and says so.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -19,6 +20,8 @@ import pytest
 
 from flows.local_server import local_server, stop
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a real Prefect server, runs against it, Chromium
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=15000"]
@@ -74,28 +77,46 @@ def test_a_run_against_the_server_shows_in_the_ui_with_its_artifacts(server, tmp
 
 
 def test_serve_creates_a_schedule_whose_runs_complete(server, tmp_path):
-    serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--cron", "* * * * *", "--name", "every-minute",
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # A daily schedule twelve hours away: the server's scheduler plans runs from it, but none comes due during
+    # the test, so the run triggered below is the only one writing to the warehouse (and nothing waits for a
+    # minute boundary).
+    hour = (dt.datetime.now(dt.timezone.utc).hour + 12) % 24
+    cron = f"0 {hour} * * *"
+    log = tmp_path / "serve.log"
+    serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--cron", cron, "--name", "served",
                               "--warehouse", str(tmp_path / "wh")], env=server["env"], cwd=ROOT,
-                             stdout=open(tmp_path / "serve.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+                             stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + 180
-        completed = []
-        while time.time() < deadline and not completed:
-            time.sleep(3)
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
-            deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/every-minute")
-            if deployment.status_code != 200:
-                continue
-            completed = httpx.post(f"{server['api']}/flow_runs/filter", json={
-                "deployments": {"id": {"any_": [deployment.json()["id"]]}},
-                "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-            }).json()
-        assert completed, "no scheduled run completed within 180 s:\n" + (tmp_path / "serve.log").read_text()
-        assert "auto-scheduled" in completed[0]["tags"]
-        assert (tmp_path / "wh" / "metrics").is_dir()
+        deadline = time.time() + 120
+        while (found := httpx.get(f"{server['api']}/deployments/name/ipmetrics/served")).status_code != 200:
+            assert serve.poll() is None, log.read_text()
+            assert time.time() < deadline, "serve created no deployment within 120 s:\n" + log.read_text()
+            time.sleep(1)
+        deployment = found.json()
+        assert [(s["schedule"]["cron"], s["active"]) for s in deployment["schedules"]] == [(cron, True)]
+
+        with temporary_settings({PREFECT_API_URL: server["api"]}):
+            run = run_deployment("ipmetrics/served", timeout=300, poll_interval=2, as_subflow=False)
+        assert str(run.deployment_id) == deployment["id"]
+        assert run.state is not None and run.state.is_completed(), f"{run.state!r}\n" + log.read_text()
+        assert (tmp_path / "wh" / "metrics").is_dir() and (tmp_path / "wh" / "documents").is_dir()
+
+        # The scheduler planned the next runs from the cron (it visits new deployments every few seconds).
+        deadline = time.time() + 60
+        while not (planned := httpx.post(f"{server['api']}/flow_runs/filter", json={
+                "deployments": {"id": {"any_": [deployment["id"]]}},
+                "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}, "tags": {"all_": ["auto-scheduled"]}},
+        }).json()):
+            assert time.time() < deadline, "the scheduler planned no run of the deployment within 60 s"
+            time.sleep(2)
+        starts = [dt.datetime.fromisoformat(r["expected_start_time"].replace("Z", "+00:00")) for r in planned]
+        assert all((t.hour, t.minute) == (hour, 0) for t in starts), starts
     finally:
         stop(serve, signal.SIGINT)
-    deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/every-minute").json()
+    deployment = httpx.get(f"{server['api']}/deployments/name/ipmetrics/served").json()
     assert deployment["paused"] is False
 
 
