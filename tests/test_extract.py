@@ -142,11 +142,12 @@ def test_a_paragraph_that_goes_on_keeps_the_time_scope_a_list_item_does_not():
 
 
 def test_a_huge_line_is_read_in_bounded_pieces():
-    from tasks.extract.segment import MAX_SENTENCE_CHARS, segment
+    from tasks.common.rules import rules
+    from tasks.extract.segment import segment
 
     text = "In 2023, " + ", ".join(f"{3000 + i} cases" for i in range(3000))
     sentences = segment(text)
-    assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert max(len(s.text) for s in sentences) <= rules().context["windows"]["max_sentence_chars"]
     assert "".join(text[s.start:s.start + len(s.text)] for s in sentences).replace(" ", "") == text.replace(" ", "")
     assert len(rows(text, None)) == 3000
 

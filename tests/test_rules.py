@@ -206,3 +206,132 @@ def test_latin_category_keywords_start_with_a_letter():
 ])
 def test_anchored_at_start_means_every_match_starts_at_a_line_start(pattern, anchored):
     assert anchored_at_start(pattern) is anchored
+
+
+class RecordingTable(dict):
+    """A lexicon table that records the path of every key the code reads from it.
+
+    A key counts as read when it is looked up (`[]`, `get`) or when the table is
+    walked whole (iterated, `keys`, `values`, `items`, copied with `dict()` or `**`).
+    """
+
+    def __init__(self, data: dict, path: str, read: set[str]) -> None:
+        super().__init__({key: recording(value, f"{path}.{key}", read) for key, value in data.items()})
+        self.path, self.read = path, read
+
+    def __getitem__(self, key):
+        self.read.add(f"{self.path}.{key}")
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        if key in self:
+            self.read.add(f"{self.path}.{key}")
+        return super().get(key, default)
+
+    def _read_all(self) -> None:
+        self.read.update(f"{self.path}.{key}" for key in super().keys())
+
+    def __iter__(self):
+        self._read_all()
+        return super().__iter__()
+
+    def keys(self):
+        self._read_all()
+        return super().keys()
+
+    def values(self):
+        self._read_all()
+        return super().values()
+
+    def items(self):
+        self._read_all()
+        return super().items()
+
+
+def recording(value, path: str, read: set[str]):
+    """A lexicon value with its tables (also those in lists: [[expr]]) made RecordingTables."""
+    if isinstance(value, dict):
+        return RecordingTable(value, path, read)
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return [recording(item, f"{path}[{i}]", read) for i, item in enumerate(value)]
+    return value
+
+
+def leaf_paths(value, path: str) -> set[str]:
+    """The paths of the values of a lexicon file that are not tables: words, patterns, lists, numbers."""
+    if isinstance(value, dict):
+        return {leaf for key, item in value.items() for leaf in leaf_paths(item, f"{path}.{key}")}
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return {leaf for i, item in enumerate(value) for leaf in leaf_paths(item, f"{path}[{i}]")}
+    return {path}
+
+
+def rule_modules_loaded() -> list:
+    """Every module of the clean and extract stages, tasks.common.dates and tasks.common.rules, imported."""
+    import importlib
+    import pkgutil
+
+    import tasks.clean
+    import tasks.extract
+
+    names = ["tasks.common.dates", "tasks.common.rules"]
+    for package in (tasks.clean, tasks.extract):
+        names += [package.__name__] + [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+    return [importlib.import_module(name) for name in names]
+
+
+def lexicon_caches(modules: list) -> list:
+    """The lru_cache-wrapped functions of the modules: the compiled lexicon data (_patterns() ...), rules() and the caches of results."""
+    return [value for module in modules for value in vars(module).values()
+            if callable(value) and hasattr(value, "cache_clear") and getattr(value, "__module__", None) == module.__name__]
+
+
+def test_every_lexicon_entry_is_read_by_the_code(monkeypatch):
+    """Compiling every pattern and running the chain on the seeds and the dev corpus reads every key of every lexicon file."""
+    import inspect
+
+    from tasks.common.chain import process_record
+    from tasks.ingest import discover, ingest_files
+
+    modules = rule_modules_loaded()
+    caches = lexicon_caches(modules)
+    assert rules in caches and any(f.__name__ == "_patterns" for f in caches)
+    read: set[str] = set()
+    with monkeypatch.context() as patched:
+        patched.setattr(rules_module, "load_toml", lambda name: RecordingTable(load_toml(name), name, read))
+        for cache in caches:
+            cache.cache_clear()
+        try:
+            assert isinstance(rules().context, RecordingTable)
+            for cache in caches:  # every pattern function compiles its patterns (and rules() loads every file)
+                if all(p.default is not p.empty for p in inspect.signature(cache).parameters.values()):
+                    cache()
+            rows = 0
+            for folder in (PROJECT_ROOT / "seeds", PROJECT_ROOT / "tests" / "corpus" / "docs"):
+                for record in ingest_files(discover(folder), workers=1):
+                    done = process_record(record, [])
+                    assert done.error is None or record["status"] != "ok" or done.clean is None, (record["doc_name"], done.error)
+                    rows += len(done.metrics)
+            assert rows > 500
+        finally:
+            for cache in caches:
+                cache.cache_clear()
+    assert type(rules().context) is dict  # later tests see the plain lexicon again
+    every = {leaf for name in Rules.__dataclass_fields__ for leaf in leaf_paths(load_toml(name), name)}
+    assert "context.windows.rank_before_chars" in read and "periods.expr[0].pattern" in read
+    unread = sorted(every - read)
+    assert not unread, "lexicon entries no code reads:\n" + "\n".join(unread)
+
+
+def test_the_lexicon_categories_are_the_metrics_table_categories_but_other():
+    """categories.toml names every category of schemas.tables.CATEGORIES in [keywords] and `priority`, once each,
+    except "other": it has no keywords, a metric that names no subject gets it."""
+    from schemas.tables import CATEGORIES
+
+    cat = load_toml("categories")
+    named = set(CATEGORIES) - {"other"}
+    assert "other" in CATEGORIES and len(set(CATEGORIES)) == len(CATEGORIES)
+    assert set(cat["keywords"]) == named and all(cat["keywords"][c] for c in named)
+    assert sorted(cat["priority"]) == sorted(named)
+    generic = cat["generic"]
+    assert set(generic) < named and set(cat["priority"][-len(generic):]) == set(generic)  # the generic rights come last

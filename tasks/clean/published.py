@@ -13,8 +13,6 @@ from functools import lru_cache
 from tasks.common.dates import full_dates, month_number, ongoing_event_month, valid_date
 from tasks.common.rules import rules
 
-STANDALONE_YEAR = re.compile(r"(?<![\d\-~至到/.])((?:19|20)\d{2})(?![\d\-~至到/.]|\s*[-~至到]\s*\d)")
-
 
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
@@ -23,12 +21,13 @@ def _patterns() -> dict:
     return {
         "dateline": [re.compile(p, re.M) for p in d["dateline"]],
         "label": re.compile(d["release_label"]),
+        "standalone_year": re.compile(d["standalone_year"]),
     }
 
 
 def latest_year_mentioned(text: str) -> int | None:
     """The latest year that stands alone in the text (not in a span like 2023-2025)."""
-    years = [int(y) for y in STANDALONE_YEAR.findall(text)]
+    years = [int(y) for y in _patterns()["standalone_year"].findall(text)]
     return max(years) if years else None
 
 

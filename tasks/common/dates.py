@@ -1,12 +1,11 @@
 """Calendar dates in text: month names, ordinals, full dates and the event calendar.
 
 Shared by the clean stage (the publication date of a document) and the
-extract stage (the period of a statistic). The patterns live in
-tasks/lexicon/dates.toml and events.toml.
+extract stage (the period of a statistic). The patterns and words live in
+tasks/lexicon/dates.toml and events.toml (ordinal words: numbers.toml).
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -16,11 +15,6 @@ import cn2an
 
 from tasks.common.rules import rules
 
-ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
-}
-MONTH_ABBREV = {name[:3].lower(): i for i, name in enumerate(calendar.month_name) if name}
 
 
 @dataclass(frozen=True)
@@ -63,11 +57,27 @@ def _full_date_patterns() -> list[re.Pattern]:
     return [re.compile(p) for p in rules().dates["full_date"]]
 
 
+@lru_cache(maxsize=None)
+def _words() -> dict:
+    """Ordinal words, month names (by their first three letters), month count words, the ongoing-event sentence split.
+
+    From numbers.toml [ordinal_words], dates.toml [month_names] and [month_count_words], events.toml sentence_split.
+    """
+    r = rules()
+    return {
+        "ordinals": {k.lower(): v for k, v in r.numbers["ordinal_words"].items()},
+        "month_abbrev": {name[:3].lower(): n for name, n in r.dates["month_names"].items()},
+        "month_counts": {k.lower(): v for k, v in r.dates["month_count_words"].items()},
+        "sentence_split": re.compile(r.events["sentence_split"]),
+    }
+
+
 def ordinal_value(token: str) -> int | None:
     """Value of an ordinal: `sixth`, `6th`, `六`, `6`."""
     token = token.strip().lower()
-    if token in ORDINAL_WORDS:
-        return ORDINAL_WORDS[token]
+    ordinals = _words()["ordinals"]
+    if token in ordinals:
+        return ordinals[token]
     digits = re.match(r"\d+", token)
     if digits:
         return int(digits.group())
@@ -98,7 +108,7 @@ def ongoing_event_month(text: str) -> str | None:
     _, _, ongoing = _compiled_events()
     if not ongoing.search(text):
         return None  # a match inside a sentence is a match in the whole text
-    for sentence in re.split(r"(?<=[.!?。！？])\s*", text):
+    for sentence in _words()["sentence_split"].split(text):
         if ongoing.search(sentence):
             found = event_date(sentence)
             if found:
@@ -110,10 +120,12 @@ def month_number(token: str) -> int:
     """Month number of `10`, `October`, `ten` or `十`."""
     if token.isdigit():
         return int(token)
-    if token[:3].lower() in MONTH_ABBREV:
-        return MONTH_ABBREV[token[:3].lower()]
-    return ordinal_value({"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-                          "nine": "9", "ten": "10", "eleven": "11"}.get(token.lower(), token)) or 0
+    words = _words()
+    if token[:3].lower() in words["month_abbrev"]:
+        return words["month_abbrev"][token[:3].lower()]
+    if token.lower() in words["month_counts"]:
+        return words["month_counts"][token.lower()]
+    return ordinal_value(token) or 0
 
 
 def valid_date(y: int, m: int, d: int) -> dt.date | None:

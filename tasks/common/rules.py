@@ -5,6 +5,7 @@ import ast
 import hashlib
 import importlib.metadata
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,7 +46,7 @@ def compute_rules_version(project_root: Path, lexicon_dir: Path) -> str:
         digest.update(path.read_bytes())
     for path in rule_modules(project_root):
         digest.update(f"module {path.relative_to(project_root).as_posix()}\n".encode())
-        digest.update(ast.dump(ast.parse(path.read_bytes())).encode())
+        digest.update(ast.dump(_parse(path)).encode())
     for name in RULE_LIBRARIES:
         digest.update(f"library {name} {importlib.metadata.version(name)}\n".encode())
     return digest.hexdigest()[:12]
@@ -67,6 +68,17 @@ def rule_modules(project_root: Path) -> list[Path]:
     return sorted(set(found.values()))
 
 
+# CPython 3.11's ast.parse is not safe in several threads at once (python/cpython#106905),
+# and batch tasks run on threads: the first ingest tasks of a run compute rules_version together.
+_PARSE_LOCK = threading.Lock()
+
+
+def _parse(path: Path) -> ast.Module:
+    """The syntax tree of a module file."""
+    with _PARSE_LOCK:
+        return ast.parse(path.read_bytes())
+
+
 def _module_file(project_root: Path, name: str) -> Path | None:
     """The file of a project module or package, None when the name is not one (an imported function)."""
     base = project_root.joinpath(*name.split("."))
@@ -79,7 +91,7 @@ def _module_file(project_root: Path, name: str) -> Path | None:
 def _imports(path: Path) -> set[str]:
     """Names a module imports, anywhere in it (`from a import b` gives a and a.b, since b may be a module)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in ast.walk(_parse(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -106,6 +118,8 @@ class Rules:
     categories: dict
     events: dict
     dates: dict
+    segment: dict
+    nouns: dict
 
 
 @lru_cache(maxsize=None)

@@ -14,30 +14,25 @@ from tasks.extract.segment import Sentence, clause_bounds
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-# Keywords that name a container more than a subject: "patent reexamination cases" is examination.
-WEAK_HEAD = re.compile(r"(?i)cases?|案件|案")
-
-
+# Script classes, not language data: a Han character, a run of Latin letters.
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
-LOCATIVE_GAP = re.compile(r"(?i)\s*(?:in|across|from|covering|在)\s*")
-
-
-GENERIC_CATEGORIES = ("patent", "trademark", "copyright")
-
-
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
-    """Compiled keyword patterns, the category priority and the generic nouns."""
+    """Compiled keyword patterns, the category priority, the generic categories and nouns, and the topic share."""
     cat = rules().categories
     return {
         "keywords": _keyword_patterns(cat),
         "priority": {c: i for i, c in enumerate(cat["priority"])},
+        "generic": frozenset(cat["generic"]),
         "generic_nouns": re.compile(cat["generic_nouns"]),
+        "weak_heads": re.compile(cat["weak_heads"]),
+        "locative_gap": re.compile(cat["locative_gap"]),
+        "topic_min_share": cat["topic_min_share"],
     }
 
 
@@ -88,7 +83,7 @@ def head_category(item_head: str) -> str | None:
 
 def pick_category(hits: list[tuple[int, int, str]], head_final: bool = False) -> str | None:
     """The category a list of keyword hits speaks for, specific subjects first."""
-    specific = [h for h in hits if h[2] not in GENERIC_CATEGORIES]
+    specific = [h for h in hits if h[2] not in _patterns()["generic"]]
     pool = specific or hits
     if not pool:
         return None
@@ -115,15 +110,16 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     names nothing ("exporting 2.284 billion dollars") takes the document's topic.
     """
     p = _patterns()
+    generic = p["generic"]
     chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
     blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
     noun_hits = keyword_hits(m.noun)
-    strong = [h for h in noun_hits if not WEAK_HEAD.fullmatch(m.noun[h[0]:h[1]])]
-    found = pick_category([h for h in strong if h[2] not in GENERIC_CATEGORIES] and strong or noun_hits, head_final=True)
-    if found in GENERIC_CATEGORIES:
+    strong = [h for h in noun_hits if not p["weak_heads"].fullmatch(m.noun[h[0]:h[1]])]
+    found = pick_category([h for h in strong if h[2] not in generic] and strong or noun_hits, head_final=True)
+    if found in generic:
         # "granted 110,000 invention patents to foreign applicants": a subject in the clause beats the generic right
-        specific = [c for c in _outside(sentence_hits, blanked, c_start, c_end) if c not in GENERIC_CATEGORIES]
+        specific = [c for c in _outside(sentence_hits, blanked, c_start, c_end) if c not in generic]
         return _best({c: specific.count(c) for c in specific}) or found
     if found:
         return found
@@ -132,7 +128,7 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     earlier = [o for o in metrics if o.q.end <= m.q.start]
     if earlier and generic_noun:
         gap = sentence[earlier[-1].noun_end:m.q.start]
-        if LOCATIVE_GAP.fullmatch(gap):
+        if p["locative_gap"].fullmatch(gap):
             return earlier[-1].category
     levels = [_outside(sentence_hits, blanked, c_start, c_end)]
     if generic_noun or not m.noun or chinese:
@@ -144,6 +140,7 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
 
 def pick_by_levels(levels: list[list[str]]) -> str | None:
     """The category of the narrowest level naming a specific subject; ties go to the wider levels."""
+    generic = _patterns()["generic"]
     fallback = None
     tied: set[str] | None = None
     for categories in levels:
@@ -151,7 +148,7 @@ def pick_by_levels(levels: list[list[str]]) -> str | None:
         for c in categories:
             if tied is None or c in tied:
                 counts[c] = counts.get(c, 0) + 1
-        specific = {c: n for c, n in counts.items() if c not in GENERIC_CATEGORIES}
+        specific = {c: n for c, n in counts.items() if c not in generic}
         if not specific:
             fallback = fallback or _best(counts)
             continue
@@ -173,15 +170,19 @@ def _best(counts: dict[str, int]) -> str | None:
 
 
 def document_topic(hits: list[tuple[int, int, str]]) -> str | None:
-    """The specific category a document's keyword hits speak of most, when one clearly leads (at least 40 % of them)."""
+    """The specific category a document's keyword hits speak of most, when one clearly leads.
+
+    It leads when it has at least categories.toml topic_min_share of the specific hits.
+    """
+    p = _patterns()
     counts: dict[str, int] = {}
     for *_, c in hits:
-        if c not in GENERIC_CATEGORIES:
+        if c not in p["generic"]:
             counts[c] = counts.get(c, 0) + 1
     if not counts:
         return None
     best = _best(counts)
-    return best if counts[best] >= 0.4 * sum(counts.values()) else None
+    return best if counts[best] >= p["topic_min_share"] * sum(counts.values()) else None
 
 
 def hits_within(doc_hits: list[tuple[int, int, str]], sentence: Sentence) -> list[tuple[int, int, str]]:

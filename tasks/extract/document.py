@@ -10,26 +10,29 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tasks.common.dates import PubDate
-from tasks.common.rules import rules_version
+from tasks.common.rules import rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.periods import assign_periods, title_year
 from tasks.extract.roles import attach_growth
-from tasks.extract.segment import ITEM_START, Sentence, segment
+from tasks.extract.segment import Sentence, segment, starts_item
 from tasks.extract.numbers import Quantity
 from tasks.extract.statistics import Metric, read_metrics
 from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
 
-# A sentence without any of these holds no number worth reading.
-NUMBER_HINT = re.compile(r"[\d零〇一二三四五六七八九十百千两]|首位|(?i:\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-                         r"seventy|eighty|ninety|hundred|first|second|third)\b)")
 
-
-DISCOURSE_RESET = re.compile(r"(?i)^(?:at the same time|meanwhile|同时|与此同时)\b")
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled number hint (numbers.toml) and discourse reset (periods.toml)."""
+    r = rules()
+    return {
+        "number_hint": re.compile(r.numbers["hint"]),
+        "discourse_reset": re.compile(r.periods["discourse_reset"]),
+    }
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     """
     text = sentence.text
     exprs = find_time_exprs(text, published)
-    if not NUMBER_HINT.search(text):
+    if not _patterns()["number_hint"].search(text):
         return [], exprs
     dropped: list[tuple[Quantity, str]] | None = [] if seen is not None else None
     read = read_metrics(text, [(t.start, t.end) for t in exprs], dropped)
@@ -90,12 +93,12 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     for sentence in segment(text):
         if sentence.item != current_item:
             # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
-            goes_on = sentence.paragraph != current_paragraph and not ITEM_START.match(sentence.text)
+            goes_on = sentence.paragraph != current_paragraph and not starts_item(sentence.text)
             carried = paragraph_exprs[-1:] if goes_on else []
             item_exprs, item_head, current_item = ([headline] if headline else []), sentence.text, sentence.item
         if sentence.paragraph != current_paragraph:
             paragraph_exprs, current_paragraph = [], sentence.paragraph
-        if DISCOURSE_RESET.match(sentence.text):
+        if _patterns()["discourse_reset"].match(sentence.text):
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
                                                   item_exprs, item_head, pub, topic, doc_hits, seen)

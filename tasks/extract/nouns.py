@@ -1,32 +1,21 @@
-"""The words that name what a metric measures: the noun phrase after the number, else the clause before it."""
+"""The words that name what a metric measures: the noun phrase after the number, else the clause before it.
+
+The noun-phrase rules live in tasks/lexicon/nouns.toml, their windows in [windows] of context.toml.
+"""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from tasks.common.rules import alternation, rules
 from tasks.extract.segment import clause_bounds
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-# English words that end the noun phrase after a number.
-NOUN_STOP = re.compile(
-    r"(?i)^(?:in|of|for|with|to|from|by|at|on|as|which|that|who|whose|were|was|are|is|be|been|have|has|had|will|would|"
-    r"could|can|an|a|the|this|these|those|during|over|under|up|down|year|years|respectively|including|than|or|per|"
-    r"accounting|accounted|benefiting|reaching|reached|increase|increased|decrease|among|across|around|nationwide|"
-    r"through|into|via|after|before|since|while|where|when|its|their|our|last|next|this|that)$"
-)
-
-
+# Script classes, not language data: a Latin word (with apostrophes and hyphens), a Latin start, white space.
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-
-
-# A plural noun: the head of most counted phrases ("centers", "cities", "people").
-PLURAL = re.compile(r"(?i)(?<!\bi)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\bu)(?<!ss)(?<!ou)s$|^(?:people|children|staff|personnel)$")
-
-
-# A Chinese noun phrase ends at punctuation, a number, or a conjunction before the next number.
-CN_NOUN_END = re.compile(r"[.,，。;；:：、()（）\[\]“”\"《》!?！？\s]|(?:和|及|与|以及)(?=\s*[\d一二三四五六七八九十两近约])|\d")
 
 
 LATIN_START = re.compile(r"\s*[A-Za-z]")
@@ -35,32 +24,51 @@ LATIN_START = re.compile(r"\s*[A-Za-z]")
 SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled noun-phrase rules (nouns.toml) and their windows."""
+    nouns, windows = rules().nouns, rules().context["windows"]
+    return {
+        "stop": re.compile(f"(?i)^(?:{alternation(nouns['stop_words'])})$"),
+        "skip_first": {w.lower() for w in nouns["skip_first"]},
+        "drop_last": {w.lower() for w in nouns["drop_last"]},
+        "plural": re.compile(nouns["plural"]),
+        "zh_end": re.compile(nouns["zh_end"]),
+        "after_chars": windows["noun_after_chars"],
+        "max_words": windows["noun_max_words"],
+        "zh_max_chars": windows["noun_zh_max_chars"],
+        "clause_chars": windows["metric_clause_chars"],
+    }
+
+
 def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     """The words right after a number that name what it counts, and where they end.
 
-    English: up to six words, ending at the first plural (the usual head of a
-    counted phrase: "local sub centers in ..."), a function word or
-    punctuation. Chinese: up to the next punctuation, conjunction or number.
+    English: up to windows.noun_max_words words, ending at the first plural
+    (the usual head of a counted phrase: "local sub centers in ..."), a stop
+    word or punctuation. Chinese: up to the next punctuation, conjunction or
+    number (nouns.toml).
     """
+    p = _patterns()
     rest = sentence[m.q.end:]
     if LATIN_START.match(rest):
         words: list[tuple[str, int]] = []
-        for w in ENGLISH_WORD.finditer(rest[:120]):
+        for w in ENGLISH_WORD.finditer(rest[:p["after_chars"]]):
             gap = rest[(words[-1][1] if words else 0):w.start()]
             if (words and not SPACES.fullmatch(gap)) or (not words and gap.strip()):
                 break
-            if NOUN_STOP.match(w.group()):
-                if w.group().lower() == "the" and not words:
+            if p["stop"].match(w.group()):
+                if w.group().lower() in p["skip_first"] and not words:
                     continue
                 break
             words.append((w.group(), w.end()))
-            if len(words) == 6 or PLURAL.search(w.group()):
+            if len(words) == p["max_words"] or p["plural"].search(w.group()):
                 break
-        while words and words[-1][0].lower() in ("and", "or"):
+        while words and words[-1][0].lower() in p["drop_last"]:
             words.pop()
         return " ".join(w for w, _ in words), m.q.end + (words[-1][1] if words else 0)
-    stop = CN_NOUN_END.search(rest)
-    noun = rest[:stop.start() if stop else 24][:24]
+    stop = p["zh_end"].search(rest)
+    noun = rest[:stop.start() if stop else p["zh_max_chars"]][:p["zh_max_chars"]]
     return noun.strip(), m.q.end + len(noun)
 
 
@@ -69,4 +77,4 @@ def metric_name(sentence: str, m: Metric) -> str:
     if m.noun:
         return m.noun
     c_start, _ = clause_bounds(sentence, m.q.start, m.q.end)
-    return sentence[c_start:m.q.start].strip()[-80:]
+    return sentence[c_start:m.q.start].strip()[-_patterns()["clause_chars"]:]

@@ -4,10 +4,10 @@ Arabic numbers (with thousands separators), Chinese numerals (cn2an), Arabic
 digits mixed with Chinese scale characters (3万4000, 200亿零四千230, read by
 cn2an's smart mode), English number words (text2num) and ordinal words; scale
 words (million, 万, 亿, 万亿 ...), currencies, percent (%, 百分之, 千分之,
-万分之, 成 tenths), and the other units of tasks/lexicon/numbers.toml. This
-module only reads numbers; whether one is a statistic is decided in
-tasks/extract.py. tests/test_peer_suites.py runs other parsers' test cases
-against it.
+万分之, 成 tenths), and the other units of tasks/lexicon/numbers.toml, where
+the numeral characters and patterns live too. This module only reads numbers;
+whether one is a statistic is decided in tasks/extract/statistics.py.
+tests/test_peer_suites.py runs other parsers' test cases against it.
 """
 from __future__ import annotations
 
@@ -19,25 +19,6 @@ import cn2an
 from text_to_num import text2num
 
 from tasks.common.rules import alternation, fold_case, rules
-
-CN_NUMERAL_CHARS = "零〇一二三四五六七八九十百千万亿两廿壹贰叁肆伍陆柒捌玖拾佰仟"
-CN_DIGIT_CHARS = "零〇一二三四五六七八九十两廿壹贰叁肆伍陆柒捌玖拾"
-# Digits allowed after 点 (the decimal point of a Chinese numeral).
-CN_DECIMAL_CHARS = "零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖"
-# A Chinese numeral run into 百分点 / 百分之 / 千分之 (三十百分点, 七十百分位) is
-# read without its last character when cn2an refuses it whole.
-CN_RUN_INTO_PER = re.compile("[百千万]分")
-# Arabic digits mixed with Chinese scale characters, read whole by cn2an: an
-# integer, a scale, then parts that are integers or Chinese numerals with a
-# scale character (3万4000, 5万4千6百, 1千零20, 100万三千, 200亿零四千230).
-MIXED = (
-    r"(?<![\d.])\d+[百千万亿]+"
-    r"(?:零?(?:\d+(?![\d年月日]|[.,]\d)|[〇一二三四五六七八九两]+[十百千][〇一二三四五六七八九两十百千]*)[百千万亿]*)+"
-)
-
-# Where a number can start: a digit, a Chinese numeral character or a Latin word
-# (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
-NUMBER_START = re.compile(rf"[\d{CN_NUMERAL_CHARS}]|(?P<word>[A-Za-z\u0130\u0131\u017f\u212a]+)")
 
 
 @dataclass(frozen=True)
@@ -59,8 +40,10 @@ class Quantity:
 
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
-    """Compiled number, scale and unit patterns."""
+    """Compiled number, scale and unit patterns, the Chinese numeral characters and the prefix windows."""
     n = rules().numbers
+    windows = rules().context["windows"]
+    numeral_chars, decimal_chars = n["numeral_chars"], n["decimal_chars"]
     words = alternation(n["number_words"])
     scale_words = alternation(n["number_scale_words"])
     after_one = alternation(n["number_scale_words"] + [w for w in n["scales"] if w.isascii()])
@@ -69,28 +52,35 @@ def _patterns() -> dict:
     unit_ordinals = alternation([w for w, v in n["ordinal_words"].items() if v < 10])
     plain = (
         r"(?P<ar>(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|(?<![\d.])\d+(?:\.\d+)?)"
-        rf"|(?P<cn>[{CN_NUMERAL_CHARS}]+(?:点[{CN_DECIMAL_CHARS}]+)?)"
+        rf"|(?P<cn>[{numeral_chars}]+(?:{n['decimal_point']}[{decimal_chars}]+)?)"
         rf"|(?P<ordc>\b(?P<tens>{tens})-(?P<unit_ord>{unit_ordinals})\b)"
         rf"|(?P<en>\b(?:(?:one|a)(?=[- ](?:{after_one})\b)|{words})"
         rf"(?:[- ](?:and[- ])?(?:{words}|one|{scale_words}))*\b)"
         rf"|(?P<ord>\b(?:{ordinals})\b)"
     )
-    core = rf"(?P<mix>{MIXED})|{plain}"
+    core = rf"(?P<mix>{n['mixed']})|{plain}"
     latin_units = {**n["currency_suffix"], **n["unit_suffix"]}
     unit_alt = alternation(list(latin_units) + [w for w in n["measure_words"]])
     return {
+        # Where a number can start: a digit, a Chinese numeral character or a Latin word
+        # (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
+        "number_start": re.compile(rf"[\d{numeral_chars}]|(?P<word>[A-Za-z\u0130\u0131\u017f\u212a]+)"),
+        "digit_chars": frozenset(n["digit_chars"]),
+        "run_into_per": re.compile(n["run_into_per"]),
         "core": re.compile(core, re.I),
         "first_words": {fold_case(w) for w in [*n["number_words"], *n["ordinal_words"], *n["ordinal_tens"], "one", "a"]},
         "core_plain": re.compile(plain, re.I),
         "scale": re.compile(rf"^\s?(?P<scale>{alternation(n['scales'])})(?![a-z])", re.I),
-        "more": re.compile(r"^\s?(?P<more>多|余)"),
+        "more": re.compile(rf"^\s?(?P<more>{alternation(n['more_suffixes'])})"),
+        "tenths_max": n["tenths_max"],
+        "hundred_percent": (n["hundred_percent"]["prefix"], n["hundred_percent"]["numeral"]),
         "lowercase_only": set(n.get("lowercase_only_units", [])),
         "unit": re.compile(rf"^\s?(?P<unit>{unit_alt})(?![a-z])", re.I),
         "tenths": re.compile(rf"^\s?{re.escape(n['tenths'])}(?!{alternation(n['tenths_not_before'])})"),
         "prefix_currency": re.compile(rf"(?P<cur>{alternation(n['currency_prefix'])})\s?$", re.I),
         "letter_scale": re.compile(rf"^(?P<scale>{alternation(n['currency_letter_scales'])})(?![a-z])", re.I),
         "percent_prefix": re.compile(
-            rf"(?<![{CN_NUMERAL_CHARS}\d])(?P<prefix>{alternation(n['percent_prefixes'])})\s?$"),
+            rf"(?<![{numeral_chars}\d])(?P<prefix>{alternation(n['percent_prefixes'])})\s?$"),
         "percent_factor": dict(n["percent_prefixes"]),
         "unit_map": {k.lower(): v for k, v in latin_units.items()},
         "measure_words": set(n["measure_words"]),
@@ -99,6 +89,8 @@ def _patterns() -> dict:
         "prefix_map": {k.lower(): v for k, v in n["currency_prefix"].items()},
         "ordinals": {k.lower(): v for k, v in n["ordinal_words"].items()},
         "tens": {k.lower(): v for k, v in n["ordinal_tens"].items()},
+        "currency_prefix_chars": windows["currency_prefix_chars"],
+        "percent_prefix_chars": windows["percent_prefix_chars"],
     }
 
 
@@ -109,7 +101,7 @@ def parse_arabic(token: str) -> float:
 
 def parse_chinese(token: str) -> float | None:
     """Value of a Chinese numeral (cn2an, smart mode), None if it is not one."""
-    if not any(ch in CN_DIGIT_CHARS for ch in token):
+    if not any(ch in _patterns()["digit_chars"] for ch in token):
         return None
     try:
         return float(cn2an.cn2an(token, "smart"))
@@ -144,7 +136,7 @@ def _core_value(m: re.Match) -> tuple[str, str, float | None]:
     if m["cn"]:
         token = m["cn"]
         value = parse_chinese(token)
-        if value is None and len(token) > 1 and CN_RUN_INTO_PER.match(m.string, m.end() - 1):
+        if value is None and len(token) > 1 and p["run_into_per"].match(m.string, m.end() - 1):
             token = token[:-1]
             value = parse_chinese(token)
         return "chinese", token, value
@@ -176,7 +168,7 @@ def _next_core(text: str, pos: int) -> re.Match | None:
     starts with one), which is several times faster than a regex scan.
     """
     p = _patterns()
-    for start in NUMBER_START.finditer(text, pos):
+    for start in p["number_start"].finditer(text, pos):
         if start.lastgroup == "word" and fold_case(start.group()) not in p["first_words"]:
             continue
         if m := p["core"].match(text, start.start()):
@@ -196,7 +188,8 @@ def find_quantities(text: str) -> list[Quantity]:
             kind, token, number = _core_value(m)
         core_start, core_end = m.start(), m.start() + len(token)
         pos = m.end()
-        if number is None and token == "百" and text[max(0, core_start - 3):core_start] == "百分之":
+        per_prefix, hundred = p["hundred_percent"]
+        if number is None and token == hundred and text[max(0, core_start - len(per_prefix)):core_start] == per_prefix:
             number = 100.0  # 百分之百: one hundred percent
         if number is None:
             continue
@@ -219,13 +212,13 @@ def find_quantities(text: str) -> list[Quantity]:
             unit_token = unit_match["unit"]
             unit = _unit_of(unit_token)
             end += unit_match.end()
-        elif kind in ("arabic", "chinese") and not scale and number <= 10 and \
+        elif kind in ("arabic", "chinese") and not scale and number <= p["tenths_max"] and \
                 (tenths := p["tenths"].match(text[end:])):
             unit, unit_token, factor = "percent", tenths.group().strip(), 10.0
             end += tenths.end()
         start = core_start
-        prefix = p["prefix_currency"].search(text, max(0, start - 6), start)
-        percent_prefix = p["percent_prefix"].search(text, max(0, start - 4), start)
+        prefix = p["prefix_currency"].search(text, max(0, start - p["currency_prefix_chars"]), start)
+        percent_prefix = p["percent_prefix"].search(text, max(0, start - p["percent_prefix_chars"]), start)
         if prefix and unit == "count" and kind != "ordinal":
             unit, unit_token = p["prefix_map"][prefix["cur"].lower()], prefix["cur"]
             start = prefix.start()

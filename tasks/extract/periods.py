@@ -13,17 +13,21 @@ from tasks.extract.timeexprs import TimeExpr, find_time_exprs
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-# A year right before the number names its period: "2016年的0.24万件", "2016年，".
-ADJACENT_GAP = re.compile(r"\s*(?:的|,|:)?\s*")
-
-
 CONTEXT_FREE_KINDS = ("since", "context_year", "stock_context", "stock_now")
 
 
 @lru_cache(maxsize=None)
-def _stock_words() -> re.Pattern:
-    """Words that make a level a stock (holdings, valid, cumulative)."""
-    return re.compile(rules().context["stock"]["words"])
+def _patterns() -> dict:
+    """Compiled stock words (context.toml), adjacent gap (periods.toml) and the headline windows."""
+    r = rules()
+    windows = r.context["windows"]
+    return {
+        "stock_words": re.compile(r.context["stock"]["words"]),
+        "adjacent_gap": re.compile(r.periods["adjacent_gap"]),
+        "title_scan_lines": windows["title_scan_lines"],
+        "title_max_lines": windows["title_max_lines"],
+        "title_max_chars": windows["title_max_chars"],
+    }
 
 
 def _context_year(*expr_lists: list[TimeExpr], published: PubDate | None) -> int | None:
@@ -51,13 +55,14 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
 def is_stock(sentence: str, m: Metric) -> bool:
     """True when the words of the metric's clause make it a stock (holdings, valid, cumulative)."""
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
-    return bool(_stock_words().search(sentence, c_start, c_end))
+    return bool(_patterns()["stock_words"].search(sentence, c_start, c_end))
 
 
 def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric]) -> TimeExpr | None:
     """The time expression a metric belongs to in its own sentence."""
     clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
-    adjacent = [t for t in exprs if t.end <= m.q.start and ADJACENT_GAP.fullmatch(sentence[t.end:m.q.start])]
+    gap = _patterns()["adjacent_gap"]
+    adjacent = [t for t in exprs if t.end <= m.q.start and gap.fullmatch(sentence[t.end:m.q.start])]
     if adjacent:
         return adjacent[-1]
     following = [
@@ -73,9 +78,10 @@ def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Met
 
 def title_year(text: str, published: PubDate | None) -> TimeExpr | None:
     """The one year a document's headline names ("关于2022年全国专利密集型产业增加值数据的公告"), if any."""
-    lines = [line for line in text.split("\n")[:6] if line.strip()]
-    for line in lines[:5]:
-        if len(line) > 80 or full_dates(line):
+    p = _patterns()
+    lines = [line for line in text.split("\n")[:p["title_scan_lines"]] if line.strip()]
+    for line in lines[:p["title_max_lines"]]:
+        if len(line) > p["title_max_chars"] or full_dates(line):
             continue
         years = {t.year for t in find_time_exprs(line, published) if t.kind == "year" and t.year}
         if len(years) == 1:

@@ -16,23 +16,14 @@ if TYPE_CHECKING:
 TABLE_UNIT = {"percent_point": "percent", "streak": "year"}
 
 
-TO_AFTER = re.compile(r"(?i)^\s*(?:to\b|至|到)")
-
-
-RATE_LIST_GAP = re.compile(r"\s*(?:,|、|and|和|及|与)\s*(?:(?:up|down|增长|下降)\s*)?")
-
-
-# Words between a growth rate and the level it leads to: "grew by 5.2% to 265,800".
-RATE_TO_LEVEL = re.compile(r"(?i)\s*(?:to|at|,?\s*reaching|,?\s*reached|达到?|至)\s*")
-
-
 CHANGE_ROLES = ("change_pct", "change_abs")
 
 
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
-    """Compiled qualifier, growth, change and multiple patterns."""
+    """Compiled qualifier, growth, change and multiple patterns, and their windows."""
     ctx = rules().context
+    windows = ctx["windows"]
     return {
         "over_before": re.compile(ctx["qualifier"]["over_before"]),
         "over_after": re.compile(ctx["qualifier"]["over_after"]),
@@ -44,28 +35,38 @@ def _patterns() -> dict:
         "decrease": re.compile(ctx["growth"]["decrease"]),
         "respectively": re.compile(ctx["growth"]["respectively"]),
         "share": re.compile(ctx["growth"]["share"]),
+        "to_share": re.compile(ctx["growth"]["to_share"]),
+        "rate_list_gap": re.compile(ctx["growth"]["list_gap"]),
+        "rate_to_level": re.compile(ctx["growth"]["to_level"]),
         "average": re.compile(ctx["growth"]["average"]),
         "places_after": re.compile(ctx["places"]["after"]),
         "places_before": re.compile(ctx["places"]["before"]),
         "growth_window": ctx["windows"]["growth_before_chars"],
         "change_abs": re.compile(ctx["change_abs"]["before"]),
+        "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
+        "times_words": frozenset(w.lower() for w in ctx["multiple"]["event_words"]),
+        "change_before_chars": windows["change_before_chars"],
+        "qualifier_before_chars": windows["qualifier_before_chars"],
+        "qualifier_after_chars": windows["qualifier_after_chars"],
+        "respectively_after_chars": windows["respectively_after_chars"],
+        "respectively_before_chars": windows["respectively_before_chars"],
     }
 
 
 def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
     """(table unit, role) of a statistic, None when the context rules it out."""
     p = _patterns()
-    before = sentence[max(0, q.start - 40):q.start]
+    before = sentence[max(0, q.start - p["change_before_chars"]):q.start]
     unit = q.unit
-    if unit == "multiple" and q.unit_token.lower() == "times" and not p["times_after"].match(sentence[q.end:]):
+    if unit == "multiple" and q.unit_token.lower() in p["times_words"] and not p["times_after"].match(sentence[q.end:]):
         unit = "count"
     if unit == "percent_point":
         return "percent", "change_abs"
     if unit == "percent":
         return "percent", percent_role(sentence, q)
     if p["change_abs"].search(before):
-        return ("rank" if q.unit_token in ("位", "名") else TABLE_UNIT.get(unit, unit)), "change_abs"
+        return ("rank" if q.unit_token in p["rank_measure_words"] else TABLE_UNIT.get(unit, unit)), "change_abs"
     if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
         return "rank", "change_abs"
     return TABLE_UNIT.get(unit, unit), "level"
@@ -81,7 +82,7 @@ def percent_role(sentence: str, q: Quantity) -> str:
         return "share"
     last = max(growth, key=lambda m: m.end())
     between = window[last.end():]
-    if TO_AFTER.match(between):
+    if p["to_share"].match(between):
         return "share"
     share = [m for m in p["share"].finditer(window) if m.start() > last.end()]
     return "share" if share else "change_pct"
@@ -90,8 +91,8 @@ def percent_role(sentence: str, q: Quantity) -> str:
 def qualifier_of(sentence: str, q: Quantity) -> str | None:
     """`over`, `under`, `approx` or None, from the words around the number."""
     p = _patterns()
-    before = sentence[max(0, q.start - 30):q.start]
-    after = sentence[q.end:q.end + 4]
+    before = sentence[max(0, q.start - p["qualifier_before_chars"]):q.start]
+    after = sentence[q.end:q.end + p["qualifier_after_chars"]]
     if q.suffix_more or p["over_before"].search(before) or p["over_after"].match(after):
         return "over"
     if p["under_before"].search(before) or p["under_after"].match(after):
@@ -122,8 +123,8 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
         else:
             groups.append([rate])
     for group in groups:
-        tail = sentence[group[-1].q.end:group[-1].q.end + 40]
-        head = sentence[max(0, group[0].q.start - 12):group[0].q.start]
+        tail = sentence[group[-1].q.end:group[-1].q.end + p["respectively_after_chars"]]
+        head = sentence[max(0, group[0].q.start - p["respectively_before_chars"]):group[0].q.start]
         levels = [
             m for m in metrics
             if m.role == "level" and m.unit != "percent" and m.change_pct is None and m.q.end <= group[0].q.start
@@ -137,7 +138,7 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
         for rate in group:
             ahead = [m for m in metrics if m.role == "level" and m.unit != "percent" and m.change_pct is None
                      and m.q.start >= rate.q.end]
-            if ahead and RATE_TO_LEVEL.fullmatch(sentence[rate.q.end:ahead[0].q.start]):
+            if ahead and p["rate_to_level"].fullmatch(sentence[rate.q.end:ahead[0].q.start]):
                 ahead[0].change_pct, rate.attached_to = rate.value, ahead[0]
                 continue
             if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
@@ -150,7 +151,7 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
 def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:
     """True when two rates are listed together ("42.3% and 36.0%")."""
     between = sentence[a.q.end:b.q.start]
-    return bool(RATE_LIST_GAP.fullmatch(between))
+    return bool(_patterns()["rate_list_gap"].fullmatch(between))
 
 
 def _rate_between(metrics: list[Metric], level: Metric | None, rate: Metric) -> bool:

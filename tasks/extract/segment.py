@@ -1,29 +1,37 @@
-"""Split clean text into items (list entries or paragraphs), sentences and clauses."""
+"""Split clean text into items (list entries or paragraphs), sentences and clauses.
+
+The sentence, item and clause rules live in tasks/lexicon/segment.toml.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# A sentence ends at Chinese or ASCII terminal punctuation; an English period
-# ends one only before white space and not after a common abbreviation.
-ABBREVIATIONS = ("No", "no", "Mr", "Dr", "St", "Co", "Ltd", "Inc", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
-                 "Sep", "Sept", "Oct", "Nov", "Dec")
-# The pattern starts with the punctuation itself (the abbreviation checks look
-# back from the period) so `re` can skip ahead to candidate characters.
-SENTENCE_END = re.compile(
-    r"[。！？!?;；]+|\.(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{a}\.)" for a in ABBREVIATIONS) + r"(?=\s|$)"
-)
-# A list marker at the start of a sentence opens a new item.
-ITEM_START = re.compile(
-    r"^\s*(?:[(\[]?\d{1,2}[)\].、]|[(]?[一二三四五六七八九十]+[)、]|[一二三四五六七八九十]是|第[一二三四五六七八九十]+[,、是]"
-    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|finally|lastly)\b\s*[,:]"
-    r"|(?:the )?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) is\b)",
-    re.I,
-)
-# A comma inside a number (6,418) does not break a clause.
-# White space between Chinese characters separates headline parts.
-CLAUSE_BREAK = re.compile(r"[，;；:：]|,(?!\d{3}(?!\d))|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+from tasks.common.rules import rules
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled sentence-end, item-start, clause-break and cut patterns, and the sentence length limit."""
+    seg = rules().segment
+    # A sentence ends at a run of terminal punctuation, or at an English period before white
+    # space that follows no initial and no abbreviation. The pattern starts with the punctuation
+    # itself (the abbreviation checks look back from the period) so `re` can skip ahead to
+    # candidate characters.
+    period = r"\.(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{a}\.)" for a in seg["abbreviations"]) + r"(?=\s|$)"
+    return {
+        "sentence_end": re.compile(f"{seg['sentence_end']}|{period}"),
+        "item_start": re.compile(seg["item_start"]),
+        "clause_break": re.compile(seg["clause_break"]),
+        "cut_at": re.compile(seg["cut_at"]),
+        "max_chars": rules().context["windows"]["max_sentence_chars"],
+    }
+
+
+def starts_item(sentence: str) -> bool:
+    """True when a sentence starts with a list marker, which opens a new item."""
+    return _patterns()["item_start"].match(sentence) is not None
 
 
 @dataclass(frozen=True)
@@ -36,18 +44,18 @@ class Sentence:
     paragraph: int = 0
 
 
-# Longer "sentences" (a 3 MB line of numbers, a table flattened to one line)
-# are cut at a clause break or space, so the work per sentence stays bounded.
-MAX_SENTENCE_CHARS = 1000
-CUT_AT = re.compile(r"[，,;；、\s]")
-
-
 def _bounded(pos: int, text: str) -> list[tuple[int, str]]:
-    """(offset, text) pieces of a sentence, none longer than MAX_SENTENCE_CHARS."""
+    """(offset, text) pieces of a sentence, none longer than windows.max_sentence_chars.
+
+    Longer "sentences" (a 3 MB line of numbers, a table flattened to one line)
+    are cut at a clause break or space, so the work per sentence stays bounded.
+    """
+    p = _patterns()
+    limit = p["max_chars"]
     pieces = []
-    while len(text) > MAX_SENTENCE_CHARS:
-        cuts = [m.end() for m in CUT_AT.finditer(text, MAX_SENTENCE_CHARS // 2, MAX_SENTENCE_CHARS)]
-        cut = cuts[-1] if cuts else MAX_SENTENCE_CHARS
+    while len(text) > limit:
+        cuts = [m.end() for m in p["cut_at"].finditer(text, limit // 2, limit)]
+        cut = cuts[-1] if cuts else limit
         pieces.append((pos, text[:cut]))
         pos, text = pos + cut, text[cut:]
     return pieces + [(pos, text)]
@@ -56,7 +64,7 @@ def _bounded(pos: int, text: str) -> list[tuple[int, str]]:
 def split_sentences(paragraph: str) -> list[tuple[int, str]]:
     """(offset, text) of each sentence of a paragraph, white space trimmed."""
     out, pos = [], 0
-    for m in SENTENCE_END.finditer(paragraph):
+    for m in _patterns()["sentence_end"].finditer(paragraph):
         out += _bounded(pos, paragraph[pos:m.end()])
         pos = m.end()
     out += _bounded(pos, paragraph[pos:])
@@ -76,7 +84,7 @@ def segment(text: str) -> list[Sentence]:
     for number, paragraph in enumerate(text.split("\n")):
         item += 1
         for i, (pos, sentence) in enumerate(split_sentences(paragraph)):
-            if i and ITEM_START.match(sentence):
+            if i and starts_item(sentence):
                 item += 1
             sentences.append(Sentence(sentence, offset + pos, item, number))
         offset += len(paragraph) + 1
@@ -86,6 +94,7 @@ def segment(text: str) -> list[Sentence]:
 @lru_cache(maxsize=1024)  # the context rules ask for the clause of the same number several times
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """Start and end of the clause holding the span [start, end) of a sentence."""
-    left = max((m.end() for m in CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
-    right = CLAUSE_BREAK.search(sentence, end)
+    clause_break = _patterns()["clause_break"]
+    left = max((m.end() for m in clause_break.finditer(sentence, 0, start)), default=0)
+    right = clause_break.search(sentence, end)
     return left, right.start() if right else len(sentence)

@@ -16,20 +16,16 @@ from tasks.common.rules import rules
 from tasks.extract.numbers import Quantity, find_quantities
 from tasks.extract.roles import CHANGE_ROLES, growth_sign, qualifier_of, unit_and_role
 
+# A four-digit year (a digit pattern, not language: its suffix 年 is nonstats.toml year_suffix).
 YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}")
 
 
-YEARS_AFTER = re.compile(r"(?i)^\s*years?\b|^年")
-
-
+# Two letters or Han characters: a word (a script class, not language).
 WORDS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
 
 
 # A sign right before a percentage makes it a change: "(+46.7%)", "-3.2%".
 SIGN_BEFORE = re.compile(r"(?<![\w.])[+\-−](?=\s?$)")
-
-
-LIST_GAP = re.compile(r"\s*(?:,|、|,? and|和|及|与)\s*")
 
 
 @dataclass
@@ -51,18 +47,29 @@ class Metric:
 
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
-    """Compiled non-statistic, quotation, rank and streak patterns."""
+    """Compiled non-statistic, quotation, rank and streak patterns, the words they need and their windows."""
     r = rules()
-    ctx, ns = r.context, r.nonstats
+    ctx, ns, windows = r.context, r.nonstats, r.context["windows"]
     return {
         "nonstat": PatternSet(ns["span_patterns"]),
         "list_nouns": re.compile(ns["list_nouns"]),
         "quotes": [_quote_pattern(a, b, ns["quoted_max_chars"]) for a, b in ns["quote_pairs"]]
         + [_quote_pattern(a, b, 10_000) for a, b in ns["title_pairs"]],
+        "years_after": re.compile(ns["years_after"]),
+        "year_suffix": ns["year_suffix"],
+        "zh_numeral_not_units": frozenset(ns["zh_numeral_not_units"]),
+        "unit_list_gap": re.compile(r.numbers["unit_list_gap"]),
         "rank_before": re.compile(ctx["rank"]["before"]),
         "rank_after": re.compile(ctx["rank"]["after"]),
         "first_place": re.compile(ctx["rank"]["first_place"]),
+        "ordinal_prefix": ctx["rank"]["ordinal_prefix"],
+        "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
+        "streak_zh_unit": ctx["streak"]["zh_unit"],
+        "nonstat_margin": windows["nonstat_margin_chars"],
+        "rank_before_chars": windows["rank_before_chars"],
+        "rank_after_chars": windows["rank_after_chars"],
+        "naming_word_chars": windows["naming_word_chars"],
     }
 
 
@@ -86,20 +93,26 @@ def first_place(start: int, end: int, sentence: str) -> Quantity:
 def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity]:
     """Quantities of a list whose unit is written once, after the last ("3.127 billion, 2.932 billion and 2.46 billion dollars")."""
     out = list(quantities)
+    gap = _patterns()["unit_list_gap"]
     for i in range(len(out) - 2, -1, -1):
         q, nxt = out[i], out[i + 1]
         if (q.unit == "count" and not q.unit_token and nxt.unit in ("CNY", "USD", "EUR", "percent")
-                and q.kind == nxt.kind and LIST_GAP.fullmatch(sentence[q.end:nxt.start])):
+                and q.kind == nxt.kind and gap.fullmatch(sentence[q.end:nxt.start])):
             value = q.number if nxt.unit == "percent" else q.value
             out[i] = replace(q, unit=nxt.unit, value=value)
     return out
 
 
-def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int = 40) -> list[tuple[int, int]]:
-    """Spans of non-statistic patterns near the numbers (anchors keep their sentence meaning)."""
+def nonstat_spans(sentence: str, quantities: list[Quantity], margin: int | None = None) -> list[tuple[int, int]]:
+    """Spans of non-statistic patterns near the numbers (anchors keep their sentence meaning).
+
+    They are searched `margin` characters around each number (default: windows.nonstat_margin_chars).
+    """
     pattern = _patterns()["nonstat"].alternation(sentence)
     if pattern is None:
         return []
+    if margin is None:
+        margin = _patterns()["nonstat_margin"]
     windows: list[list[int]] = []
     for q in quantities:
         lo, hi = max(0, q.start - margin), min(len(sentence), q.end + margin)
@@ -115,18 +128,23 @@ def is_rank(sentence: str, q: Quantity) -> bool:
     p = _patterns()
     if q.unit not in ("count",):
         return False
-    before = sentence[max(0, q.start - 24):q.start]
-    after = sentence[q.end:q.end + 8] if q.unit == "count" and not q.unit_token else sentence[q.core_end:q.core_end + 8]
+    before = sentence[max(0, q.start - p["rank_before_chars"]):q.start]
+    after_start = q.end if q.unit == "count" and not q.unit_token else q.core_end
+    after = sentence[after_start:after_start + p["rank_after_chars"]]
     if p["rank_before"].search(before):
         return True
-    return q.unit_token in ("位", "名") and before.endswith("第") or bool(p["rank_after"].match(after) and before.endswith("第"))
+    ordinal = before.endswith(p["ordinal_prefix"])
+    return q.unit_token in p["rank_measure_words"] and ordinal or bool(p["rank_after"].match(after) and ordinal)
 
 
 def as_streak(sentence: str, q: Quantity) -> Quantity:
     """A number of years after 连续 ("连续两年") read as a streak in years."""
-    if q.unit == "count" and not q.unit_token and sentence[q.end:q.end + 1] == "年" and \
-            _patterns()["streak_zh"].search(sentence[:q.start]):
-        return replace(q, end=q.end + 1, surface=sentence[q.start:q.end + 1].strip(), unit="streak", unit_token="年")
+    p = _patterns()
+    unit = p["streak_zh_unit"]
+    if q.unit == "count" and not q.unit_token and sentence.startswith(unit, q.end) and \
+            p["streak_zh"].search(sentence[:q.start]):
+        end = q.end + len(unit)
+        return replace(q, end=end, surface=sentence[q.start:end].strip(), unit="streak", unit_token=unit)
     return q
 
 
@@ -135,7 +153,7 @@ def is_year(q: Quantity, sentence: str) -> bool:
     token = sentence[q.core_start:q.core_end]
     return (
         q.kind == "arabic" and YEAR_TOKEN.fullmatch(token) is not None
-        and (q.unit == "count" and q.unit_token in ("",) or sentence[q.core_end:q.core_end + 1] == "年")
+        and (q.unit == "count" and q.unit_token in ("",) or sentence.startswith(_patterns()["year_suffix"], q.core_end))
     )
 
 
@@ -148,22 +166,23 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
         return "non-statistic pattern"
     if is_year(q, sentence):
         return "year"
-    if q.kind == "ordinal" or sentence[max(0, q.core_start - 1):q.core_start] == "第":
+    if q.kind == "ordinal" or sentence.endswith(p["ordinal_prefix"], 0, q.core_start):
         return "ordinal"
     if q.kind in ("chinese", "words") and q.number == 1 and q.unit not in ("percent",):
         return "the numeral one"
     if q.kind == "chinese" and not q.unit_token and q.unit == "count":
         return "Chinese numeral without unit"
-    if q.kind == "chinese" and q.unit_token == "分":
-        return "Chinese numeral before 分"
+    if q.kind == "chinese" and q.unit_token in p["zh_numeral_not_units"]:
+        return f"Chinese numeral before {q.unit_token}"
     if q.kind == "words" and after[:1] == "-":
         return "compound adjective"
-    if q.unit == "count" and YEARS_AFTER.match(after) and not q.unit_token:
+    if q.unit == "count" and p["years_after"].match(after) and not q.unit_token:
         return "duration in years"
     if p["list_nouns"].match(after):
         return "counted list or slogan"
-    if not q.unit_token and not WORDS.search(sentence, max(0, q.start - 20), q.start) \
-            and not WORDS.search(sentence, q.end, q.end + 20):
+    near = p["naming_word_chars"]
+    if not q.unit_token and not WORDS.search(sentence, max(0, q.start - near), q.start) \
+            and not WORDS.search(sentence, q.end, q.end + near):
         return "a number among numbers, no word names it"
     return None
 
@@ -197,7 +216,7 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
     for q in share_list_units(sentence, quantities):
         q = as_streak(sentence, q)
         if is_rank(sentence, q):
-            if sentence[q.start - 1:q.start] == "第":
+            if sentence[q.start - 1:q.start] == _patterns()["ordinal_prefix"]:
                 q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
             metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
             continue

@@ -12,12 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.common.dates import ORDINAL_WORDS, PubDate, event_date, month_number
+from tasks.common.dates import PubDate, event_date, month_number
 from tasks.common.prefilter import PatternSet
 from tasks.common.rules import rules
-
-CN_SMALL = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "上": 1, "下": 2}
-HALF_WORDS = {"first": 1, "second": 2, "上": 1, "下": 2}
 
 
 @dataclass(frozen=True)
@@ -79,9 +76,17 @@ def _compiled_exprs() -> tuple[list[tuple[str, re.Pattern]], PatternSet]:
 
 
 @lru_cache(maxsize=None)
-def _comparison_before() -> re.Pattern:
-    """Words that make the period after them a base of comparison."""
-    return re.compile(rules().periods["comparison_before"])
+def _comparison_before() -> tuple[re.Pattern, int]:
+    """Words that make the period after them a base of comparison, and how far before it they are looked for."""
+    return re.compile(rules().periods["comparison_before"]), rules().context["windows"]["comparison_before_chars"]
+
+
+@lru_cache(maxsize=None)
+def _part_numbers() -> dict:
+    """Relative years, quarter numbers and half numbers (periods.toml), keyed in lower case."""
+    periods = rules().periods
+    return {table: {k.lower(): v for k, v in periods[table].items()}
+            for table in ("relative_years", "quarter_numbers", "half_numbers")}
 
 
 @lru_cache(maxsize=None)
@@ -95,7 +100,7 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
     if groups.get("year"):
         return int(groups["year"])
     if groups.get("rel"):
-        offset = rules().periods["relative_years"].get(groups["rel"].lower())
+        offset = _part_numbers()["relative_years"].get(groups["rel"].lower())
         return published.year + offset if published and offset is not None else None
     if groups.get("event"):
         found = event_date(groups["event"])
@@ -112,12 +117,12 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
             return None
         return (month,) if kind == "stock_month" else (month, day)
     if kind == "half":
-        return (HALF_WORDS[g["half"].lower()],)
+        return (_part_numbers()["half_numbers"][g["half"].lower()],)
     if kind == "quarters":
+        quarters = _part_numbers()["quarter_numbers"]
         if g.get("q2"):
-            last = CN_SMALL.get(g["q2"]) or {"two": 2, "three": 3}[g["q2"].lower()]
-            return (1, last)
-        q = CN_SMALL.get(g["q1"]) or ORDINAL_WORDS[g["q1"].lower()]
+            return (1, quarters[g["q2"].lower()])
+        q = quarters[g["q1"].lower()]
         return (q, q)
     if kind == "months":
         m1 = month_number(g.get("m1") or g.get("monthname1") or "1")
@@ -144,7 +149,8 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
             if parts is None:
                 continue
             anchor = m.start("year") if g.get("year") else m.start()
-            if kind != "since" and _comparison_before().search(sentence, max(0, anchor - 40), anchor):
+            comparison, window = _comparison_before()
+            if kind != "since" and comparison.search(sentence, max(0, anchor - window), anchor):
                 taken.append((m.start(), m.end()))
                 continue
             taken.append((m.start(), m.end()))
