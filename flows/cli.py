@@ -267,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("run", "serve") and args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
+    from tasks.common.rules import LexiconError, check_lexicon
+
+    try:
+        check_lexicon()  # a broken lexicon stops every command here, in one line, before any work
+    except LexiconError as exc:
+        return _fail(str(exc))
     return args.func(args)
 
 

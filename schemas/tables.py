@@ -10,6 +10,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
+from tasks.common.rules import area_codes, indicator_codes
+
 UNITS = ["CNY", "USD", "EUR", "percent", "count", "month", "day", "year", "point", "rank", "multiple"]
 ROLES = ["level", "share", "change_pct", "change_abs", "rank"]
 QUALIFIERS = ["over", "under", "approx"]
@@ -19,6 +21,10 @@ CATEGORIES = [
     "international", "innovation", "other",
 ]
 STATUSES = ["ok", "quarantined", "skipped"]
+INDICATOR_CATEGORY = {code: row["category"] for code, row in indicator_codes().items()}
+INDICATORS = sorted(INDICATOR_CATEGORY)
+ORIGINS = ["domestic", "foreign"]
+AREAS = sorted(area_codes())
 PERIOD_PATTERN = (
     r"^(?:@\d{4}(?:-\d{2}(?:-\d{2})?)?"
     r"|\d{4}(?:-H[12]|-Q[1-4](?:-Q[1-4])?|-\d{2})?"
@@ -46,6 +52,10 @@ class Metrics(pa.DataFrameModel):
     period_end: dt.date = pa.Field(nullable=True, description="Last day the period covers (for a stock: its date).")
     category: str = pa.Field(isin=CATEGORIES, description="Subject of the statistic: patent, trademark, copyright, finance, enforcement, ... (see SCHEMA.md). Partition column.")
     period_year: int = pa.Field(nullable=True, ge=1900, le=2100, description="Year of period_end (null when the period is unknown). Partition column.")
+    indicator: str = pa.Field(nullable=True, isin=INDICATORS, description="What is measured, as a code of the closed list (table `indicators`): when the number is that indicator, a part of it, or its share, growth or rank; null when no code fits.")
+    origin: str = pa.Field(nullable=True, isin=ORIGINS, description="Whose filings or holdings are counted: domestic (国内, Chinese applicants), foreign (国外, foreign applicants) or null (all, or not applicable).")
+    area: str = pa.Field(nullable=True, isin=AREAS, description="The one place the figure is about: ISO 3166-2:CN code of a mainland province (CN-GD), ISO 3166-1 alpha-2 code of any other country or economy (US, HK, TW); null for China as a whole.")
+    partial: bool = pa.Field(nullable=True, description="For a row with an indicator: true when the figure covers only part of what the indicator counts (enterprises only, one city, a technology field); null when indicator is null.")
     metric: str = pa.Field(description="Short phrase from the text naming what is measured.")
     sentence: str = pa.Field(str_length={"min_value": 1}, description="The sentence the number came from (clean, simplified text).")
     char_start: int = pa.Field(ge=0, description="Offset of the surface in the document's clean text.")
@@ -84,6 +94,19 @@ class Metrics(pa.DataFrameModel):
     def value_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """No NaN or infinite values."""
         return data.lazyframe.select(pl.col("value").is_finite())
+
+    @pa.dataframe_check(error="partial must be set exactly when indicator is")
+    def partial_iff_indicator(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """An indicator says whether the figure is whole or a part; without one there is nothing to be part of."""
+        return data.lazyframe.select(pl.col("partial").is_null() == pl.col("indicator").is_null())
+
+    @pa.dataframe_check(error="a whole figure of an indicator must have the indicator's category")
+    def category_of_indicator(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """SCHEMA.md: a row with an indicator and partial false has that code's category."""
+        expected = pl.col("indicator").replace_strict(INDICATOR_CATEGORY, default=None)
+        return data.lazyframe.select(
+            pl.col("indicator").is_null() | (pl.col("partial") != False) | (pl.col("category") == expected)  # noqa: E712
+        )
 
     @pa.dataframe_check(error="period_start must not be after period_end")
     def period_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:

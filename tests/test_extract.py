@@ -80,8 +80,9 @@ def test_ranks_streaks_multiples_and_points():
         ("22.6%", 22.6, "percent", "change_pct", None, None, "2016/2023", "innovation"),
         ("1.5 times", 1.5, "multiple", "level", None, None, "2016/2023", "innovation"),
     ]
+    # Satisfaction with IP protection is the indicator enforcement.satisfaction, so its category is enforcement.
     assert rows("Satisfaction reached 79.11 points last year.", "2023-11") == [
-        ("79.11 points", 79.11, "point", "level", None, None, "2022", "other"),
+        ("79.11 points", 79.11, "point", "level", None, None, "2022", "enforcement"),
     ]
 
 

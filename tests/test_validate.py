@@ -58,3 +58,21 @@ def test_a_schema_level_failure_rejects_the_whole_batch():
     valid, rejects = split_valid(frame, "metrics")
     assert valid.height == 0 and rejects.height == 2
     assert "char_start" in rejects["failed_checks"][0]
+
+
+def test_indicator_fields_are_checked_and_failures_kept():
+    frame = to_frame([
+        metric(indicator="patent.invention.grants", partial=True),
+        metric(metric_id="1" * 16, indicator="patent.invention.sold", partial=False),      # not in the code list
+        metric(metric_id="2" * 16, partial=False),                                        # partial without indicator
+        metric(metric_id="3" * 16, indicator="trademark.applications", partial=False),    # whole, wrong category
+        metric(metric_id="4" * 16, indicator="patent.invention.grants", partial=False, area="CN"),  # China has no area
+        metric(metric_id="5" * 16, indicator="patent.invention.grants", partial=False, area="CN-GD", origin="domestic"),
+    ], "metrics")
+    valid, rejects = split_valid(frame, "metrics")
+    assert sorted(valid["metric_id"]) == ["0123456789abcdef", "5" * 16]
+    reasons = dict(zip(rejects["row_key"], rejects["failed_checks"]))
+    assert "indicator: isin" in reasons["1" * 16]
+    assert "partial must be set exactly when indicator is" in reasons["2" * 16]
+    assert "a whole figure of an indicator must have the indicator's category" in reasons["3" * 16]
+    assert "area: isin" in reasons["4" * 16]

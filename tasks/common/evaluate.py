@@ -14,6 +14,8 @@ from tasks.common.chain import process_record
 from tasks.ingest import discover, ingest_files
 
 ATTRIBUTES = ("role", "change_pct", "period", "qualifier", "category")
+# Scored over the matched pairs: indicator over all of them, the others over those whose gold names an indicator.
+IDENTITY = ("indicator", "origin", "area", "partial")
 DOC_FIELDS = ("lang", "script", "published")
 REL_TOL = 0.005
 PCT_TOL = 0.05
@@ -56,6 +58,13 @@ def attribute_equal(name: str, gold: dict, pred: dict) -> bool:
     return (g or None) == (p or None)
 
 
+def identity_equal(name: str, gold: dict, pred: dict) -> bool:
+    """Does one indicator field agree (partial: an unset prediction counts as false, as the shared scorer reads it)?"""
+    if name == "partial":
+        return bool(gold.get("partial")) == bool(pred.get("partial"))
+    return (gold.get(name) or None) == (pred.get(name) or None)
+
+
 def match(golds: list[dict], preds: list[dict]) -> list[tuple[dict, dict]]:
     """Greedy one-to-one pairs, preferring predictions whose attributes agree."""
     pairs, used = [], set()
@@ -90,6 +99,10 @@ def evaluate(gold_path: Path, source: Path) -> dict:
     recall = len(pairs) / len(gold_metrics) if gold_metrics else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     wrong = [(a, g, p) for g, p in pairs for a in ATTRIBUTES if not attribute_equal(a, g, p)]
+    labelled = any("indicator" in g for g in gold_metrics)
+    identity_pairs = {"indicator": pairs, **{a: [(g, p) for g, p in pairs if g.get("indicator")] for a in IDENTITY[1:]}}
+    if labelled:
+        wrong += [(a, g, p) for a in IDENTITY for g, p in identity_pairs[a] if not identity_equal(a, g, p)]
     predicted_docs = {d["doc"]: d for d in pred_docs}
     doc_hits = {f: sum(str(predicted_docs.get(g["doc"], {}).get(f) or "") == str(g.get(f) or "") for g in gold_docs)
                 for f in DOC_FIELDS}
@@ -99,6 +112,8 @@ def evaluate(gold_path: Path, source: Path) -> dict:
         "attributes": {a: (sum(attribute_equal(a, g, p) for g, p in pairs) / len(pairs) if pairs else 0.0)
                        for a in ATTRIBUTES},
         "documents": {f: (n / len(gold_docs) if gold_docs else 0.0) for f, n in doc_hits.items()},
+        "identity": {a: (sum(identity_equal(a, g, p) for g, p in identity_pairs[a]) / len(identity_pairs[a])
+                         if identity_pairs[a] else 0.0) for a in IDENTITY} if labelled else {},
         "misses": misses, "extras": extras, "wrong": wrong,
     }
 
@@ -115,10 +130,12 @@ def report(result: dict) -> str:
     lines += [f"EXTRA   {_fmt(p)}  | {p.get('sentence', '')[:120]}" for p in result["extras"]]
     lines += [f"WRONG {a:<10} {g['doc']}: gold={g.get(a)!r} pred={p.get(a)!r} [{g.get('surface')}]" for a, g, p in result["wrong"]]
     attrs = "  ".join(f"{a} {v:.3f}" for a, v in result["attributes"].items())
+    identity = "  ".join(f"{a} {v:.3f}" for a, v in result["identity"].items())
     docs = "  ".join(f"{f} {v:.3f}" for f, v in result["documents"].items())
     lines += [
         f"gold {result['gold']}  predicted {result['predicted']}  matched {result['matched']}",
         f"attributes: {attrs}",
+        *([f"indicators: {identity}"] if identity else []),
         f"documents:  {docs}",
         f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  f1 {result['f1']:.3f}",
     ]

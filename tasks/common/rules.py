@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import csv
 import hashlib
 import importlib.metadata
 import re
@@ -41,7 +42,7 @@ def rules_version() -> str:
 def compute_rules_version(project_root: Path, lexicon_dir: Path) -> str:
     """rules_version of the project under project_root with the lexicon in lexicon_dir."""
     digest = hashlib.sha256()
-    for path in sorted(lexicon_dir.glob("*.toml")):
+    for path in sorted(p for p in lexicon_dir.iterdir() if p.suffix in (".toml", ".csv")):
         digest.update(f"lexicon {path.name}\n".encode())
         digest.update(path.read_bytes())
     for path in rule_modules(project_root):
@@ -100,6 +101,26 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+class LexiconError(ValueError):
+    """A lexicon file that does not load, or an entry that names what does not exist."""
+
+
+@lru_cache(maxsize=None)
+def indicator_codes() -> dict[str, dict[str, str]]:
+    """The closed list of indicator codes (tasks/lexicon/indicators.csv, the contract of SCHEMA.md), by code."""
+    path = LEXICON_DIR / "indicators.csv"
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise LexiconError(f"{path}: cannot be read ({exc})") from exc
+    columns = ("code", "category", "unit", "kind", "name_en", "name_zh")
+    for number, row in enumerate(rows, 2):
+        if any(not row.get(c) for c in columns):
+            raise LexiconError(f"{path}: line {number} lacks one of {', '.join(columns)}")
+    return {row["code"]: row for row in rows}
+
+
 def alternation(words: list[str] | dict) -> str:
     """Regex alternation of literal words, longest first, so the longest match wins."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
@@ -120,12 +141,50 @@ class Rules:
     dates: dict
     segment: dict
     nouns: dict
+    indicators: dict
+    areas: dict
 
 
 @lru_cache(maxsize=None)
 def rules() -> Rules:
     """All lexicon files (cached per process)."""
-    return Rules(**{name: load_toml(name) for name in Rules.__dataclass_fields__})
+    loaded = {}
+    for name in Rules.__dataclass_fields__:
+        try:
+            loaded[name] = load_toml(name)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise LexiconError(f"{LEXICON_DIR / (name + '.toml')}: cannot be loaded ({exc})") from exc
+    return Rules(**loaded)
+
+
+@lru_cache(maxsize=None)
+def area_codes() -> frozenset[str]:
+    """Valid areas: ISO 3166-2:CN codes of the 31 mainland provinces, ISO 3166-1 alpha-2 codes of every other country or economy."""
+    import pycountry
+
+    outside_mainland = {"CN-HK", "CN-MO", "CN-TW"}  # SCHEMA gives them their alpha-2 codes HK, MO, TW
+    provinces = {s.code for s in pycountry.subdivisions.get(country_code="CN")} - outside_mainland
+    return frozenset(provinces | ({c.alpha_2 for c in pycountry.countries} - {"CN"}))
+
+
+def check_lexicon() -> None:
+    """Raise LexiconError, naming the file and the entry, when a lexicon file does not load or names an unknown code."""
+    codes = indicator_codes()
+    lexicon = rules().indicators
+    path = LEXICON_DIR / "indicators.toml"
+    for i, phrase in enumerate(lexicon.get("phrase", [])):
+        if phrase.get("code") not in codes and phrase.get("code") != "":
+            raise LexiconError(f"{path}: [[phrase]] {i + 1} names unknown indicator code {phrase.get('code')!r}")
+    for right in lexicon.get("rights", {}):
+        if not any(code.startswith(right + ".") for code in codes):
+            raise LexiconError(f"{path}: [rights] {right!r} is the start of no indicator code")
+    for measure in lexicon.get("measures", {}):
+        if not any(code.endswith("." + measure) for code in codes):
+            raise LexiconError(f"{path}: [measures] {measure!r} ends no indicator code")
+    for table in ("provinces", "countries"):
+        for code in rules().areas[table]:
+            if code not in area_codes():
+                raise LexiconError(f"{LEXICON_DIR / 'areas.toml'}: [{table}] {code!r} is not an ISO 3166 area code")
 
 
 def any_of(patterns: list[str]) -> re.Pattern:

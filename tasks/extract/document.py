@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tasks.common.dates import PubDate
-from tasks.common.rules import rules, rules_version
+from tasks.common.rules import indicator_codes, rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
+from tasks.extract.indicators import identify
 from tasks.extract.nouns import metric_name, noun_after
+from tasks.extract.numbers import Quantity
 from tasks.extract.periods import assign_periods, title_year
 from tasks.extract.roles import attach_growth
 from tasks.extract.segment import Sentence, segment, starts_item
-from tasks.extract.numbers import Quantity
 from tasks.extract.statistics import Metric, read_metrics
 from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
 
@@ -74,6 +75,19 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
+def identify_metrics(text: str, metrics: list[Metric], topic: str | None) -> str | None:
+    """Give each metric of a sentence its indicator, origin, area and partial flag; return the indicator the text now speaks of.
+
+    A whole figure of an indicator takes the indicator's category (SCHEMA.md).
+    """
+    for m in metrics:
+        m.identity = identify(text, m, metrics, topic)
+        if m.identity.indicator and m.identity.partial is False:
+            m.category = indicator_codes()[m.identity.indicator]["category"]
+    named = [m.identity.indicator for m in metrics if m.identity.indicator and not m.identity.inherited]
+    return named[-1] if named else topic
+
+
 def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "",
                     seen: list[Seen] | None = None) -> list[dict]:
     """Every statistic of a clean document as metrics-table rows (no ids of runs, no clock).
@@ -85,6 +99,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     doc_hits = keyword_hits(text)
     topic = document_topic(doc_hits)
     rows, statistics = [], SeenStatistics()
+    indicator_topic: str | None = None
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
     item_head = ""
@@ -102,6 +117,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
                                                   item_exprs, item_head, pub, topic, doc_hits, seen)
+        indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic)
         carryable = [t for t in exprs if t.kind != "since"]
         if carryable:
             carried = carryable
@@ -154,6 +170,10 @@ def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dic
         "period_end": end,
         "category": m.category,
         "period_year": end.year if end else None,
+        "indicator": m.identity.indicator,
+        "origin": m.identity.origin,
+        "area": m.identity.area,
+        "partial": m.identity.partial,
         "metric": metric_name(sentence.text, m),
         "sentence": sentence.text,
         "char_start": char_start,

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from tasks.common.prefilter import PatternSet
 from tasks.common.rules import rules
+from tasks.extract.indicators import Identity
 from tasks.extract.numbers import Quantity, find_quantities
 from tasks.extract.roles import CHANGE_ROLES, growth_sign, qualifier_of, unit_and_role
 
@@ -42,6 +43,7 @@ class Metric:
     noun_end: int = 0
     period: str | None = None
     category: str = "other"
+    identity: Identity = Identity()
     attached_to: Metric | None = None  # for a growth rate: the level it was attached to (it keeps no row)
 
 

@@ -1,0 +1,269 @@
+"""What a metric measures: an indicator code of indicators.csv, whose filings it counts, where, and whether it is partial.
+
+The words that count are looked for in two rings around the number: its
+clause (the counted noun phrase, the words before the number, a few words
+after the noun phrase), then, when the clause names no indicator, the whole
+sentence. Other metrics' numbers and noun phrases are blanked out first, so a
+list gives each number its own words. tasks/lexicon/indicators.toml holds the
+phrases, areas.toml the places and indicators.csv the closed code list. A
+figure with an indicator that covers all of it (partial false) takes the
+indicator's category (SCHEMA.md).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from tasks.common.rules import any_of, indicator_codes, rules
+from tasks.extract.segment import clause_bounds
+
+if TYPE_CHECKING:
+    from tasks.extract.statistics import Metric
+
+# Metric units a code of each indicators.csv unit can take (a share, growth rate or rank of it too).
+UNITS_OF = {
+    "count": ("count", "percent", "rank"),
+    "CNY": ("CNY", "USD", "EUR", "percent"),
+    "CNY or USD": ("CNY", "USD", "percent"),
+    "percent": ("percent",),
+    "month": ("month", "percent"),
+    "point": ("point", "percent"),
+    "rank": ("rank",),
+}
+# Units that measure no indicator: streaks, multiples, durations.
+NO_INDICATOR_UNITS = ("year", "multiple", "day")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a metric measures (SCHEMA.md: indicator, origin, area, partial)."""
+
+    indicator: str | None = None
+    origin: str | None = None
+    area: str | None = None
+    partial: bool | None = None
+    inherited: bool = False  # the indicator is the one the text spoke of last, not named by the metric's own words
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Words around a number: the counted noun phrase, the words before the number, the words after the noun phrase."""
+
+    noun: str
+    before: str
+    after: str
+    own: str = ""  # the words before the number since the previous metric's noun phrase ("、外观设计专利" in a list)
+
+    def text(self) -> str:
+        """Every word of the scope, as one text."""
+        return f"{self.before} | {self.noun} | {self.after}"
+
+
+def _words(words: list[str]) -> re.Pattern:
+    """A case-insensitive regex of a phrase list."""
+    return any_of([f"(?i){w}" for w in words])
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    """Compiled indicator, origin, area and partial phrases."""
+    lex, areas = rules().indicators, rules().areas
+    return {
+        "phrases": [(p["code"] or None, _words(p["words"]), tuple(p["units"]),
+                     _words(p["nouns"]) if "nouns" in p else None,
+                     _words(p["sentence_words"]) if "sentence_words" in p else None)
+                    for p in lex["phrase"]],
+        "rights": [(right, _words(words)) for right, words in lex["rights"].items()],
+        "measures": [(measure, _words(words)) for measure, words in lex["measures"].items()],
+        "measure_pairs": lex["measure_pairs"],
+        "origins": [(origin, _words(words)) for origin, words in lex["origins"].items()],
+        "areas": [(code, _words(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
+        "partial": _words(lex["partial"]["words"]),
+        "place_nouns": _words(areas["place_nouns"]),
+        "entity_measure_words": _words(lex["counted"]["entity_measure_words"]),
+        "bare_fillers": _words(lex["counted"]["bare_fillers"]),
+        "content_word": re.compile(lex["counted"]["content_word"]),
+        "before_chars": lex["scope"]["before_chars"],
+        "after_chars": lex["scope"]["after_chars"],
+    }
+
+
+def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
+    """The sentence with the other metrics' numbers and noun phrases replaced by spaces."""
+    chars = list(sentence)
+    for o in metrics:
+        if o is not m:
+            end = max(o.q.end, o.noun_end)
+            chars[o.q.start:end] = " " * (end - o.q.start)
+    return "".join(chars)
+
+
+def scopes(sentence: str, m: Metric, metrics: list[Metric]) -> tuple[Scope, Scope]:
+    """(clause, sentence) scopes of a metric."""
+    p = _patterns()
+    blanked = _blanked(sentence, m, metrics)
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    noun_end = max(m.q.end, m.noun_end)
+    since_previous = max([max(o.q.end, o.noun_end) for o in metrics if o is not m and o.q.end <= m.q.start], default=0)
+    own = blanked[max(c_start, since_previous, m.q.start - p["before_chars"]):m.q.start]
+    clause = Scope(noun=m.noun, before=blanked[max(c_start, m.q.start - p["before_chars"]):m.q.start],
+                   after=blanked[noun_end:min(c_end, noun_end + p["after_chars"])], own=own)
+    whole = Scope(noun=m.noun, before=blanked[:m.q.start], after=blanked[noun_end:], own=own)
+    return clause, whole
+
+
+def _nearest(named: list[tuple[str, re.Pattern]], scope: Scope) -> str | None:
+    """The name whose phrase is nearest the number: in the noun phrase, else before the number, else after."""
+    for text, from_end in ((scope.noun, False), (scope.before, True), (scope.after, False)):
+        best: tuple[str, int] | None = None
+        for name, pattern in named:
+            found = [m.start() for m in pattern.finditer(text)]
+            if found:
+                where = found[-1] if from_end else found[0]
+                if best is None or (where > best[1] if from_end else where < best[1]):
+                    best = (name, where)
+        if best:
+            return best[0]
+    return None
+
+
+def _first_listed(named: list[tuple[str, re.Pattern]], text: str) -> str | None:
+    """The first name of the list whose phrase occurs in the text."""
+    return next((name for name, pattern in named if pattern.search(text)), None)
+
+
+def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | None:
+    """A code named by a whole phrase ('' in the lexicon: a phrase no code counts), when the metric's unit and noun fit it.
+
+    The first entry of the lexicon that fits wins, or with `nearest` the one whose
+    phrase stands nearest before the number (a sentence names several things).
+    """
+    text = scope.text()
+    # What is counted: the noun after the number, or for a share or rank the words before it.
+    counted = (scope.noun.strip() or m.q.unit_token) if m.unit == "count" else scope.before
+    fitting = []
+    for code, words, units, nouns, sentence_words in _patterns()["phrases"]:
+        if (m.unit in units and (nouns is None or nouns.search(counted))
+                and (sentence_words is None or sentence_words.search(sentence))):
+            found = [f.end() for f in words.finditer(text)]
+            if found:
+                if not nearest:
+                    return code or ""
+                fitting.append((max(e for e in found if e <= len(scope.before)) if min(found) <= len(scope.before)
+                                else -min(found), code or ""))
+    return max(fitting, key=lambda f: f[0])[1] if fitting else None
+
+
+def right_measure_code(scope: Scope, m: Metric) -> str | None:
+    """`<right>.<measure>` from the right the words name and what is counted of it, when the code list has it."""
+    p = _patterns()
+    if m.unit not in UNITS_OF["count"] or p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return None
+    noun_right = _first_listed(p["rights"], scope.noun)
+    if m.unit == "count" and scope.noun.strip() and noun_right is None:
+        return None  # the noun names what is counted, and it is not a right ("5,729 enterprises")
+    right = noun_right or _first_listed(p["rights"], scope.own) or _first_listed(p["rights"], scope.before) \
+        or _first_listed(p["rights"], scope.after)
+    if right is None:
+        return None
+    codes = [c for c in indicator_codes() if c.startswith(right + ".")]
+    if len(codes) == 1:
+        return codes[0]
+    measure = _first_listed(p["measures"], scope.text())
+    if measure is None and m.period and m.period.startswith("@"):
+        measure = "in_force"  # a stock of a right: the rights in force
+    for candidate in (measure, p["measure_pairs"].get(measure or "")):
+        if candidate and f"{right}.{candidate}" in indicator_codes():
+            return f"{right}.{candidate}"
+    return None
+
+
+def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) -> str | None:
+    """The indicator the words of one scope name ('' when they name something no code counts)."""
+    code = phrase_code(scope, m, sentence, nearest)
+    if code is None:
+        code = right_measure_code(scope, m)
+    if code and m.unit not in UNITS_OF[indicator_codes()[code]["unit"]]:
+        return ""
+    return code
+
+
+def is_partial(indicator: str, scope: Scope) -> bool:
+    """True when the words name a part (enterprises, a field, a programme) that is not in the indicator's own name."""
+    row = indicator_codes()[indicator]
+    own_name = f"{row['name_en']} {row['name_zh']}".lower()
+    return any(m.group().lower().rstrip("s'") not in own_name for m in _patterns()["partial"].finditer(scope.text()))
+
+
+def _names_places(noun: str) -> bool:
+    """True when the counted noun is places (countries, provinces): their names are what is counted, not an area."""
+    return bool(_patterns()["place_nouns"].search(noun))
+
+
+def area_of(scope: Scope, m: Metric) -> str | None:
+    """The one area the words before the number (else the noun phrase) name; None for several (a region) or counted places."""
+    if _names_places(scope.noun):
+        return None
+    named = {code for code, pattern in _patterns()["areas"] if pattern.search(scope.before) or pattern.search(scope.noun)}
+    if len(named) != 1:
+        return None
+    return named.pop()
+
+
+def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None = None) -> Identity:
+    """The indicator, origin, area and partial flag of one metric of a sentence.
+
+    The clause is read first; the sentence only when the clause names nothing,
+    and then a counted noun (enterprises, countries) must fit the indicator. A
+    bare figure that names nothing (a list line "上海市291803件,占10.80%") takes
+    `topic`, the indicator the text spoke of last, when its unit fits.
+    """
+    p = _patterns()
+    clause, whole = scopes(sentence, m, metrics)
+    indicator, used, inherited = None, clause, False
+    if m.unit not in NO_INDICATOR_UNITS:
+        indicator = indicator_of(clause, m, sentence)
+        if indicator is None and m.unit == "percent":
+            # A share or rate that names nothing in its clause is about the figure before it
+            # ("815,000 abnormal applications ..., with a withdrawal rate of more than 90%").
+            before = [o for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+            if before:
+                indicator = before[-1].identity.indicator
+        if indicator is None:
+            indicator, used = indicator_of(whole, m, sentence, nearest=True), whole
+            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _counts_the_right(indicator, m):
+                indicator = None
+        if indicator is None and topic and _is_bare(m, clause) and m.unit in UNITS_OF[indicator_codes()[topic]["unit"]]:
+            indicator, used, inherited = topic, clause, True
+    indicator = indicator or None
+    partial = None
+    if indicator:
+        row = indicator_codes()[indicator]
+        partial = (m.role == "share" and row["kind"] != "ratio") or is_partial(indicator, clause) \
+            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "")))
+    origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
+    # A share names its place with the level before it: "上海市291803件,占10.80%".
+    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, ""), m) if m.role == "share" else None)
+    return Identity(indicator, origin, area, partial, inherited)
+
+
+def _is_bare(m: Metric, clause: Scope) -> bool:
+    """True when a figure's own words name nothing: no noun phrase, no measure word of holders or places, and
+    nothing before it in its clause but a place, punctuation and a few fillers ("上海市291803件", "占10.80%")."""
+    p = _patterns()
+    if m.noun.strip() or p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return False
+    own = clause.own
+    for _, pattern in p["areas"]:
+        own = pattern.sub(" ", own)
+    return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
+
+
+def _counts_the_right(indicator: str, m: Metric) -> bool:
+    """True when a counted noun fits an indicator found in the sentence: a phrase's nouns, or the right itself."""
+    for code, _, _, nouns, _ in _patterns()["phrases"]:
+        if code == indicator and nouns is not None:
+            return bool(nouns.search(m.noun))
+    return any(pattern.search(m.noun) for right, pattern in _patterns()["rights"] if indicator.startswith(right + "."))

@@ -1,0 +1,124 @@
+"""Indicator identity: the code of what a statistic measures, whose filings, where, and whether it is all of it."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import tasks.common.rules as rules_module
+from flows.cli import main
+from tasks.clean.text import clean_text
+from tasks.common.rules import LexiconError, area_codes, check_lexicon, indicator_codes, rules
+from tasks.extract import extract_metrics
+
+
+def identities(text: str, published: str | None = "2024-01-20") -> list[tuple]:
+    """(surface, indicator, origin, area, partial, category) of each metric of a text, cleaned first."""
+    clean, _ = clean_text(text, is_html=False)
+    return [(r["surface"], r["indicator"], r["origin"], r["area"], r["partial"], r["category"])
+            for r in extract_metrics(clean, published)]
+
+
+def test_english_grants_are_the_whole_indicator():
+    assert identities("In 2023, China granted 921,000 invention patents.") == [
+        ("921,000", "patent.invention.grants", None, None, False, "patent")]
+
+
+def test_chinese_stock_of_domestic_valid_invention_patents():
+    assert identities("截至2023年底，国内发明专利有效量达到401.5万件。") == [
+        ("401.5万件", "patent.invention.in_force", "domestic", None, False, "patent")]
+
+
+def test_traditional_chinese_arrives_simplified_and_is_identified():
+    ((surface, indicator, *_),) = identities("2023年，全國專利商標質押融資金額達到8539.9億元。")
+    assert (surface, indicator) == ("8539.9亿元", "finance.pledge.amount")
+
+
+def test_a_province_is_the_area_and_a_trademark_application_the_indicator():
+    assert identities("2023年上海市商标注册申请量52万件。") == [
+        ("52万件", "trademark.applications", None, "CN-SH", False, "trademark")]
+
+
+def test_each_right_of_a_list_gets_its_own_code():
+    found = identities("2023年，我国授权实用新型专利209万件、外观设计专利63.8万件。")
+    assert [(s, i) for s, i, *_ in found] == [("209万件", "patent.utility_model.grants"), ("63.8万件", "patent.design.grants")]
+
+
+def test_enterprises_counted_with_the_pledges_of_the_sentence():
+    found = identities("In 2022, pledge financing of patents and trademarks reached 162.65 billion yuan, benefiting 9,760 enterprises.")
+    assert [(s, i) for s, i, *_ in found] == [("162.65 billion yuan", "finance.pledge.amount"),
+                                             ("9,760", "finance.pledge.enterprises")]
+
+
+def test_holders_counted_are_not_the_patents_they_hold():
+    found = identities("截至2022年6月底，国内拥有有效发明专利的企业达32.5万家。")
+    assert [(s, i, p) for s, i, _, _, p, _ in found] == [("32.5万家", None, None)]
+
+
+def test_countries_counted_are_not_an_area():
+    found = identities("我国已与包括美国、德国、法国、日本在内的33个国家和地区建立专利审查高速路。")
+    assert [(s, i, a) for s, i, _, a, *_ in found] == [("33个", "international.pph_partners", None)]
+
+
+def test_a_part_of_an_indicator_is_partial_and_keeps_its_own_category():
+    found = identities("截至2023年底，企业拥有有效发明专利341.7万件，占全部有效发明专利量的73.3%。")
+    assert [(s, i, p) for s, i, _, _, p, _ in found] == [("341.7万件", "patent.invention.in_force", True),
+                                                      ("73.3%", "patent.invention.in_force", True)]
+
+
+def test_international_filings_take_the_category_of_the_right_filed():
+    ((surface, indicator, origin, area, partial, category),) = identities(
+        "2023年，国内申请人提交PCT国际专利申请7.4万件。")
+    assert (indicator, origin, partial, category) == ("patent.pct.applications", "domestic", False, "patent")
+
+
+def test_a_list_line_takes_the_indicator_the_text_spoke_of_last():
+    text = "2019年全国共完成作品著作权登记2701564件。\n上海市291803件，占10.80%；\n江苏省246607件，占9.13%。"
+    found = identities(text, "2020-03-25")
+    assert [(s, i, a) for s, i, _, a, *_ in found] == [
+        ("2701564件", "copyright.works.registrations", None), ("291803件", "copyright.works.registrations", "CN-SH"),
+        ("10.80%", "copyright.works.registrations", "CN-SH"), ("246607件", "copyright.works.registrations", "CN-JS"),
+        ("9.13%", "copyright.works.registrations", "CN-JS")]
+
+
+def test_a_streak_or_a_multiple_measures_no_indicator():
+    found = identities("我国全球百强科技集群数量达到26个，连续两年位居世界第一。")
+    assert [(s, i) for s, i, *_ in found] == [("26个", "innovation.top100_clusters"), ("两年", None),
+                                             ("第一", "innovation.top100_clusters")]
+
+
+def test_the_code_list_and_the_lexicon_agree():
+    check_lexicon()
+    codes = indicator_codes()
+    assert len(codes) == 65 and {row["category"] for row in codes.values()} <= set(rules().categories["priority"])
+    assert {code for table in ("provinces", "countries") for code in rules().areas[table]} <= area_codes()
+    assert {"CN-GD", "CN-BJ", "US", "HK", "MO", "TW"} <= area_codes() and not {"CN", "CN-HK", "CN-TW"} & area_codes()
+
+
+@pytest.fixture()
+def broken_lexicon(tmp_path, monkeypatch):
+    """A copy of the lexicon the test can break; the caches are cleared before and after."""
+    copy = tmp_path / "lexicon"
+    shutil.copytree(rules_module.LEXICON_DIR, copy)
+    monkeypatch.setattr(rules_module, "LEXICON_DIR", copy)
+    rules.cache_clear(), indicator_codes.cache_clear()
+    yield copy
+    rules.cache_clear(), indicator_codes.cache_clear()
+
+
+def test_a_lexicon_entry_naming_an_unknown_code_stops_the_command_in_one_line(broken_lexicon, capsys):
+    path = broken_lexicon / "indicators.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('code = "services.tisc"', 'code = "services.tisk"'),
+                    encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"indicators\.toml: \[\[phrase\]\] \d+ names unknown indicator code 'services\.tisk'"):
+        check_lexicon()
+    assert main(["extract", "-"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("ipmetrics: error: ") and "services.tisk" in err
+
+
+def test_a_code_list_that_does_not_load_stops_the_command(broken_lexicon, capsys):
+    (broken_lexicon / "indicators.csv").write_text("code,category\npatent.x,patent\n", encoding="utf-8")
+    assert main(["extract", "-"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "indicators.csv: line 2 lacks one of" in err and "\n" not in err
