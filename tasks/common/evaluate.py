@@ -78,6 +78,63 @@ def match(golds: list[dict], preds: list[dict]) -> list[tuple[dict, dict]]:
     return pairs
 
 
+FACT_KEY = ("indicator", "origin", "area", "period", "role")
+
+
+def predicted_facts(metrics: list[dict], docs: list[dict]) -> list[dict]:
+    """The facts table the pipeline would publish for these metric and document rows."""
+    import polars as pl
+
+    from schemas.tables import to_frame
+    from tasks.load.facts import build_facts
+
+    documents = pl.DataFrame({"doc_name": [d["doc"] for d in docs], "published": [d["published"] for d in docs]},
+                             schema={"doc_name": pl.String, "published": pl.String})
+    return build_facts(to_frame(metrics, "metrics"), documents).to_dicts()
+
+
+def gold_facts(gold_metrics: list[dict], gold_docs: list[dict]) -> dict[tuple, dict]:
+    """Facts of the gold rows, as SCHEMA.md defines them (the rules of tasks/load/facts.py)."""
+    from tasks.load.facts import agree, significant_digits
+
+    published = {d["doc"]: d.get("published") or "" for d in gold_docs}
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for g in gold_metrics:
+        if g.get("indicator") and g.get("partial") is False and g.get("period"):
+            groups[tuple(g.get(k) or None for k in FACT_KEY)].append(g)
+    facts = {}
+    for key, rows in groups.items():
+        best = max(rows, key=lambda r: (significant_digits(r["value"]), published.get(r["doc"], "")))
+        statements = [{"value": r["value"], "qualifier": r.get("qualifier")} for r in rows]
+        facts[key] = {"value": best["value"], "n_sources": len({r["doc"] for r in rows}),
+                      "status": "agreed" if all(agree(statements[rows.index(best)], s) for s in statements) else "conflict"}
+    return facts
+
+
+def score_facts(gold: dict[tuple, dict], preds: list[dict]) -> dict:
+    """Facts precision, recall and F1 on key and value (within 0.5 %); n_sources and status over the matched."""
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for p in preds:
+        by_key[tuple(p.get(k) or None for k in FACT_KEY)].append(p)
+    matched, hits_n, hits_status, missed, used = 0, 0, 0, [], set()
+    for key, g in gold.items():
+        found = next((p for p in by_key.get(key, []) if id(p) not in used
+                      and abs(p["value"] - g["value"]) <= REL_TOL * abs(g["value"]) + 1e-9), None)
+        if found is None:
+            missed.append((key, g))
+            continue
+        used.add(id(found))
+        matched += 1
+        hits_n += found["n_sources"] == g["n_sources"]
+        hits_status += found["status"] == g["status"]
+    precision = matched / len(preds) if preds else 0.0
+    recall = matched / len(gold) if gold else 0.0
+    return {"gold": len(gold), "predicted": len(preds), "matched": matched, "precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+            "n_sources": hits_n / matched if matched else 0.0, "status": hits_status / matched if matched else 0.0,
+            "missed": missed, "extra": [p for p in preds if id(p) not in used]}
+
+
 def evaluate(gold_path: Path, source: Path) -> dict:
     """Scores of the extraction on the documents under source against the gold file."""
     gold_metrics, gold_docs = load_gold(gold_path)
@@ -114,6 +171,7 @@ def evaluate(gold_path: Path, source: Path) -> dict:
         "documents": {f: (n / len(gold_docs) if gold_docs else 0.0) for f, n in doc_hits.items()},
         "identity": {a: (sum(identity_equal(a, g, p) for g, p in identity_pairs[a]) / len(identity_pairs[a])
                          if identity_pairs[a] else 0.0) for a in IDENTITY} if labelled else {},
+        "facts": score_facts(gold_facts(gold_metrics, gold_docs), predicted_facts(pred_metrics, pred_docs)) if labelled else {},
         "misses": misses, "extras": extras, "wrong": wrong,
     }
 
@@ -129,6 +187,10 @@ def report(result: dict) -> str:
     lines = [f"MISSED  {_fmt(g)}" for g in result["misses"]]
     lines += [f"EXTRA   {_fmt(p)}  | {p.get('sentence', '')[:120]}" for p in result["extras"]]
     lines += [f"WRONG {a:<10} {g['doc']}: gold={g.get(a)!r} pred={p.get(a)!r} [{g.get('surface')}]" for a, g, p in result["wrong"]]
+    if result["facts"]:
+        lines += [f"MISSED FACT {key} value={g['value']}" for key, g in result["facts"]["missed"]]
+        lines += [f"EXTRA FACT  {tuple(p[k] for k in FACT_KEY)} value={p['value']} sources={p['sources']}"
+                  for p in result["facts"]["extra"]]
     attrs = "  ".join(f"{a} {v:.3f}" for a, v in result["attributes"].items())
     identity = "  ".join(f"{a} {v:.3f}" for a, v in result["identity"].items())
     docs = "  ".join(f"{f} {v:.3f}" for f, v in result["documents"].items())
@@ -136,6 +198,9 @@ def report(result: dict) -> str:
         f"gold {result['gold']}  predicted {result['predicted']}  matched {result['matched']}",
         f"attributes: {attrs}",
         *([f"indicators: {identity}"] if identity else []),
+        *([f"facts: precision {f['precision']:.3f}  recall {f['recall']:.3f}  f1 {f['f1']:.3f}  "
+           f"(gold {f['gold']}, predicted {f['predicted']}; n_sources right {f['n_sources']:.3f}, status right {f['status']:.3f})"]
+          if (f := result["facts"]) else []),
         f"documents:  {docs}",
         f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  f1 {result['f1']:.3f}",
     ]

@@ -387,8 +387,11 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
     warehouse = Path(warehouse)
     previous_root = current_version(warehouse)
     root = warehouse / VERSIONS / version
+    if previous_root is not None and root.resolve() == previous_root.resolve():
+        version = f"{version}-next"  # a second run with the same id in the same second
+        root = warehouse / VERSIONS / version
     if root.exists():
-        shutil.rmtree(root)
+        shutil.rmtree(root)  # the leftover of a run killed while publishing
     root.mkdir(parents=True)
     for table, df in tables.items():
         if df is None:

@@ -18,7 +18,8 @@ from schemas.staging import CLEAN, ERRORS_GLOB, INGESTED, METRICS, METRICS_VALID
 from schemas.tables import PARTITIONS, SORT_KEYS, empty_frame, polars_schema
 from tasks.common.rules import rules_version
 from tasks.validate import split_valid
-from tasks.common.warehouse import TableWriter, current_version, file_pieces, publish, published_table
+from tasks.common.warehouse import TableWriter, current_version, file_pieces, publish, published_table, scan_table
+from tasks.load.facts import STATEMENT_COLUMNS, build_facts, indicators_table
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.Data
     ingested = pl.concat([pl.scan_parquet(d / INGESTED).drop("raw_text") for d in batch_dirs]).collect()
     details = pl.concat([  # a batch at a time: the texts of all batches together would not fit a bounded memory
         pl.read_parquet(d / CLEAN).select(
-            "doc_name", "lang", "script", "published", pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
+            "doc_name", "lang", "script", "published",
+            pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
         for d in batch_dirs if (d / CLEAN).exists()
     ] or [pl.DataFrame(schema={"doc_name": pl.String, "lang": pl.String, "script": pl.String, "published": pl.String,
                                "text_chars": pl.Int64})])
@@ -103,11 +105,22 @@ def partition_keys(paths: list[Path], table: str) -> set[tuple]:
     return set(keys.iter_rows())
 
 
-def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:
-    """The documents and rejects tables of this run, the metrics table as a stream of frames, plus counts.
+def fact_statements(warehouse: Path, valid_files: list[Path], carried: set[str]) -> pl.LazyFrame:
+    """The metric rows of this run's version, as far as facts need them: new rows and the rows carried over."""
+    columns = {c: t for c, t in polars_schema("metrics").items() if c in (*STATEMENT_COLUMNS, "partial")}
+    frames = [pl.scan_parquet(p).select(list(columns)) for p in valid_files]
+    if current_version(warehouse) is not None and carried:
+        frames.append(scan_table("metrics", warehouse).filter(pl.col("doc_name").is_in(list(carried))).select(list(columns)))
+    return pl.concat([f.cast(columns) for f in frames]) if frames else empty_frame("metrics").lazy().select(list(columns))
 
-    Only the documents and rejects tables are held in memory; metric counts
-    come from the staging files and from the published documents table.
+
+def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str], keep_missing: bool) -> dict:
+    """The documents, rejects, facts and indicators tables of this run, the metrics table as a stream of frames, plus counts.
+
+    Only the documents, rejects and facts tables are held in memory; metric
+    counts come from the staging files and from the published documents
+    table; facts are rebuilt from the few columns they need of every metric
+    row of the new version (tasks/load/facts.py).
     """
     docs = new_documents(batch_dirs, duplicates)
     prev_docs = published_table(warehouse, "documents")
@@ -145,10 +158,13 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
         .cast(polars_schema("documents"))
     )
     valid_docs, doc_rejects = split_valid(documents, "documents")
+    facts, fact_rejects = split_valid(build_facts(fact_statements(warehouse, valid_files, carried), valid_docs), "facts")
     return {
         "documents": valid_docs,
         "metrics": metrics_writer(warehouse, batch_dirs, carried),
-        "rejects": pl.concat([rejects, doc_rejects]),
+        "rejects": pl.concat([rejects, doc_rejects, fact_rejects]),
+        "facts": facts,
+        "indicators": indicators_table(),
         "_counts": {"reused": len(reused), "removed": len(removed), "fresh": fresh.filter(pl.col("status") == "ok").height,
                     "extracted": _row_count([d / METRICS for d in batch_dirs]),
                     "valid": int(n_metrics["n_metrics"].sum())},
