@@ -84,6 +84,8 @@ def _patterns() -> dict:
         "place_nouns": _words(areas["place_nouns"]),
         "entity_measure_words": _words(lex["counted"]["entity_measure_words"]),
         "bare_fillers": _words(lex["counted"]["bare_fillers"]),
+        "head_fillers": re.compile(f"(?:{lex['counted']['head_fillers']})$"),
+        "entity_nouns": re.compile(f"(?:{_words(lex['counted']['entity_nouns']).pattern})$"),
         "content_word": re.compile(lex["counted"]["content_word"]),
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
@@ -143,9 +145,10 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
     text = scope.text()
     # What is counted: the noun after the number, or for a share or rank the words before it.
     counted = (scope.noun.strip() or m.q.unit_token) if m.unit == "count" else scope.before
+    entities = counts_entities(m, scope)
     fitting = []
     for code, words, units, nouns, sentence_words in _patterns()["phrases"]:
-        if (m.unit in units and (nouns is None or nouns.search(counted))
+        if (m.unit in units and (nouns.search(counted) if nouns is not None else not entities)
                 and (sentence_words is None or sentence_words.search(sentence))):
             found = [f.end() for f in words.finditer(text)]
             if found:
@@ -159,11 +162,11 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
 def right_measure_code(scope: Scope, m: Metric) -> str | None:
     """`<right>.<measure>` from the right the words name and what is counted of it, when the code list has it."""
     p = _patterns()
-    if m.unit not in UNITS_OF["count"] or p["entity_measure_words"].fullmatch(m.q.unit_token):
+    if m.unit not in UNITS_OF["count"] or counts_entities(m, scope):
         return None
     noun_right = _first_listed(p["rights"], scope.noun)
-    if m.unit == "count" and scope.noun.strip() and noun_right is None:
-        return None  # the noun names what is counted, and it is not a right ("5,729 enterprises")
+    if m.unit == "count" and scope.noun.strip() and noun_right is None and not _names_a_measure(scope.noun):
+        return None  # the noun names what is counted, and it is neither a right nor a filing ("5,729 enterprises")
     right = noun_right or _first_listed(p["rights"], scope.own) or _first_listed(p["rights"], scope.before) \
         or _first_listed(p["rights"], scope.after)
     if right is None:
@@ -249,14 +252,34 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
     return Identity(indicator, origin, area, partial, inherited)
 
 
-def _is_bare(m: Metric, clause: Scope) -> bool:
-    """True when a figure's own words name nothing: no noun phrase, no measure word of holders or places, and
-    nothing before it in its clause but a place, punctuation and a few fillers ("上海市291803件", "占10.80%")."""
+def counts_entities(m: Metric, scope: Scope) -> bool:
+    """True when a count counts holders, places or projects, not rights: by its measure word ("32.5万家"), or by the
+    noun that ends the words right before it ("建成国家地理标志产品保护示范区24个")."""
     p = _patterns()
-    if m.noun.strip() or p["entity_measure_words"].fullmatch(m.q.unit_token):
+    if m.unit != "count":
+        return False
+    if p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return True
+    if scope.noun.strip():
+        return False
+    head = p["head_fillers"].sub("", scope.own.rstrip())
+    return bool(p["entity_nouns"].search(head))
+
+
+def _names_a_measure(noun: str) -> bool:
+    """True when a noun phrase names what is counted of a right (applications, grants, registrations) but not the right."""
+    return any(pattern.search(noun) for _, pattern in _patterns()["measures"])
+
+
+def _is_bare(m: Metric, clause: Scope) -> bool:
+    """True when a figure's own words name nothing of its own: no noun phrase but a filing word ("applications"), no
+    measure word of holders or places, and before it in its clause only a place, an origin, punctuation and a few
+    fillers ("上海市291803件", "占10.80%", "国内申请人提交4.22万件", "Japan (52,660 applications)")."""
+    p = _patterns()
+    if (m.noun.strip() and not _names_a_measure(m.noun)) or p["entity_measure_words"].fullmatch(m.q.unit_token):
         return False
     own = clause.own
-    for _, pattern in p["areas"]:
+    for _, pattern in p["areas"] + p["origins"]:
         own = pattern.sub(" ", own)
     return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
 
