@@ -26,6 +26,10 @@ from tasks.extract.statistics import Metric, read_metrics
 from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
 
 
+# A Han character (a script class, not language data): a Chinese sentence gets the Chinese indicator name.
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
     """Compiled number hint (numbers.toml) and discourse reset (periods.toml)."""
@@ -33,6 +37,7 @@ def _patterns() -> dict:
     return {
         "number_hint": re.compile(r.numbers["hint"]),
         "discourse_reset": re.compile(r.periods["discourse_reset"]),
+        "han": HAN,
     }
 
 
@@ -124,7 +129,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             paragraph_exprs += carryable
         item_exprs += exprs
         for m in metrics:
-            row = metric_row(sentence, m, doc_id, doc_name)
+            row = metric_row(sentence, m, metrics, doc_id, doc_name)
             repeat = statistics.is_repeat(row)
             if not repeat:
                 rows.append(row)
@@ -147,7 +152,15 @@ def describe(row: dict) -> str:
     return ", ".join(parts)
 
 
-def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dict:
+def indicator_name(m: Metric, sentence: str) -> str:
+    """The name of the metric's indicator in the sentence's language ("" without an indicator)."""
+    if not m.identity.indicator:
+        return ""
+    row = indicator_codes()[m.identity.indicator]
+    return row["name_zh"] if _patterns()["han"].search(sentence) else row["name_en"]
+
+
+def metric_row(sentence: Sentence, m: Metric, metrics: list[Metric], doc_id: str, doc_name: str) -> dict:
     """One metrics-table row."""
     start, end = period_bounds(m.period)
     char_start = sentence.start + m.q.start
@@ -174,7 +187,7 @@ def metric_row(sentence: Sentence, m: Metric, doc_id: str, doc_name: str) -> dic
         "origin": m.identity.origin,
         "area": m.identity.area,
         "partial": m.identity.partial,
-        "metric": metric_name(sentence.text, m),
+        "metric": metric_name(sentence.text, m, metrics, indicator_name(m, sentence.text)),
         "sentence": sentence.text,
         "char_start": char_start,
         "char_end": char_end,

@@ -38,6 +38,12 @@ def _patterns() -> dict:
         "max_words": windows["noun_max_words"],
         "zh_max_chars": windows["noun_zh_max_chars"],
         "clause_chars": windows["metric_clause_chars"],
+        "not_a_thing": re.compile(nouns["not_a_thing"]),
+        "of_phrase": re.compile(nouns["of_phrase"]),
+        "leading": re.compile(nouns["phrase_leading"]),
+        "of_start": re.compile(nouns["of_start"]),
+        "trailing": re.compile(nouns["phrase_trailing"]),
+        "content": re.compile(nouns["content"]),
     }
 
 
@@ -72,9 +78,48 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     return noun.strip(), m.q.end + len(noun)
 
 
-def metric_name(sentence: str, m: Metric) -> str:
-    """A short phrase naming what the metric measures."""
-    if m.noun:
-        return m.noun
+def metric_name(sentence: str, m: Metric, metrics: list[Metric], indicator_name: str = "") -> str:
+    """The noun phrase naming what a metric measures, never a verb or connective fragment.
+
+    The counted noun after the number ("administrative cases of patent
+    infringement disputes") when it names something; else the subject before
+    the number in its clause, its verbs, prepositions, qualifiers and time
+    words trimmed ("valid invention patents held by enterprises",
+    "国内发明专利有效量"); else the indicator's name; else "".
+    """
+    p = _patterns()
+    noun = m.noun.strip()
+    if noun and not p["not_a_thing"].fullmatch(noun):
+        return _trimmed(noun + _of_phrase(sentence[m.noun_end:]))
+    of_phrase = _of_phrase(sentence[m.q.end:]).strip()
+    if p["of_start"].match(of_phrase):  # "24 of the world's top 100 clusters"
+        return _trimmed(p["of_start"].sub("", of_phrase))
+    subject = _trimmed(_words_before(sentence, m, metrics))
+    return subject if p["content"].search(subject) else indicator_name
+
+
+def _of_phrase(rest: str) -> str:
+    """The "of ..." / "for ..." phrase that goes on a counted noun ("cases" + " of patent infringement disputes")."""
+    p = _patterns()
+    found = p["of_phrase"].match(rest)
+    return found.group() if found else ""
+
+
+def _words_before(sentence: str, m: Metric, metrics: list[Metric]) -> str:
+    """The words before the number in its clause, since the previous metric's noun phrase."""
     c_start, _ = clause_bounds(sentence, m.q.start, m.q.end)
-    return sentence[c_start:m.q.start].strip()[-_patterns()["clause_chars"]:]
+    start = max([c_start, *(max(o.q.end, o.noun_end) for o in metrics if o is not m and o.q.end <= m.q.start)])
+    start = max(start, m.q.start - _patterns()["clause_chars"])
+    while 0 < start < m.q.start and sentence[start - 1].isascii() and sentence[start - 1].isalpha():
+        start += 1  # never begin inside an English word
+    return sentence[start:m.q.start]
+
+
+def _trimmed(text: str) -> str:
+    """A phrase without the articles, time words, verbs and connectives at its ends."""
+    p = _patterns()
+    previous = None
+    while previous != text:
+        previous = text
+        text = p["trailing"].sub("", p["leading"].sub("", text.strip())).strip()
+    return text
