@@ -25,7 +25,7 @@ INGESTED_SCHEMA = {
     "doc_name": pl.String, "doc_id": pl.String, "bytes": pl.Int64, "encoding": pl.String, "format": pl.String,
     "status": pl.String, "reason": pl.String, "raw_text": pl.String, "reused": pl.Boolean,
 }
-CLEAN_SCHEMA = {name: pl.String for name in ("doc_name", "doc_id", "text", "lang", "script", "published")}
+CLEAN_SCHEMA = {name: pl.String for name in ("doc_name", "doc_id", "text", "lang", "script", "published", "title", "publisher")}
 ERRORS_SCHEMA = {"doc_name": pl.String, "reason": pl.String}
 
 

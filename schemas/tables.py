@@ -125,6 +125,8 @@ class Documents(pa.DataFrameModel):
     lang: str = pa.Field(nullable=True, isin=["en", "zh"], description="Main language of the body.")
     script: str = pa.Field(nullable=True, isin=["hans", "hant", "latin"], description="Script of the body as written, before conversion to simplified Chinese.")
     published: str = pa.Field(nullable=True, str_matches=DATE_PATTERN, description="Publication date `YYYY-MM-DD`, `YYYY-MM` or `YYYY` as far as the text tells it.")
+    title: str = pa.Field(nullable=True, description="The headline, as far as the text gives one (the first header line that reads like one); null when the text opens with its body.")
+    publisher: str = pa.Field(nullable=True, description="The outlet or issuing body that publishes the text (a source line, a dateline or byline, the site name or signature; else the issuing body the text names most), one display name each (CNIPA, SCIO, Xinhua, Economic Daily, ...: tasks/lexicon/sources.toml), a name the lexicon does not know as written; null when the text names none.")
     status: str = pa.Field(isin=STATUSES, description="ok (processed), quarantined (unusable, see reason) or skipped (not a document, or a duplicate). Partition column.")
     reason: str = pa.Field(nullable=True, description="Why a file was quarantined or skipped, in words; null when ok.")
     text_chars: int = pa.Field(nullable=True, ge=0, description="Characters of clean text.")

@@ -1,9 +1,11 @@
-"""Clean stage: raw document text -> plain, normalised, simplified-Chinese text, with language, script and date.
+"""Clean stage: raw document text -> plain, normalised, simplified-Chinese text, with language, script, date, title and publisher.
 
 - text.py: HTML to visible text (lxml), pinyin annotations out, NFKC,
   traditional to simplified (OpenCC), boilerplate lines and repeated
   paragraphs out, the script as written;
-- published.py: the publication date, as far as the text tells it.
+- published.py: the publication date, as far as the text tells it;
+- source.py: the title (headline) and the publisher (outlet or issuing
+  body, one display name each), as far as the text gives them.
 A document with no text left after cleaning is quarantined by `clean_batch`
 ("no text after cleaning: ...").
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from tasks.clean.published import detect_published
+from tasks.clean.source import detect_publisher, detect_title
 from tasks.clean.text import clean_text
 from schemas.staging import CLEAN, CLEAN_SCHEMA, ERRORS_SCHEMA, INGESTED, errors_file
 from tasks.common.parallel import map_ordered
@@ -30,13 +33,16 @@ class CleanDocument:
     lang: str
     script: str
     published: str | None
+    title: str | None
+    publisher: str | None
 
 
 def clean_document(raw_text: str, is_html: bool) -> CleanDocument:
-    """Clean one document and detect its language, script and publication date."""
+    """Clean one document and detect its language, script, publication date, title and publisher."""
     text, script = clean_text(raw_text, is_html)
     lang = "en" if script == "latin" else "zh"
-    return CleanDocument(text=text, lang=lang, script=script, published=detect_published(text))
+    return CleanDocument(text=text, lang=lang, script=script, published=detect_published(text),
+                         title=detect_title(text), publisher=detect_publisher(text))
 
 
 NO_TEXT_REASON = {
@@ -60,7 +66,8 @@ def clean_row(row: dict) -> tuple[dict | None, dict | None]:
     if not doc.text.strip():
         return None, {"doc_name": row["doc_name"], "reason": NO_TEXT_REASON[row["format"]]}
     return {"doc_name": row["doc_name"], "doc_id": row["doc_id"], "text": doc.text,
-            "lang": doc.lang, "script": doc.script, "published": doc.published}, None
+            "lang": doc.lang, "script": doc.script, "published": doc.published,
+            "title": doc.title, "publisher": doc.publisher}, None
 
 
 def clean_batch(batch_dir: Path, duplicates: dict[str, str], workers: int | None = None) -> int:

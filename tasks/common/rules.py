@@ -143,6 +143,7 @@ class Rules:
     nouns: dict
     indicators: dict
     areas: dict
+    sources: dict
 
 
 @lru_cache(maxsize=None)

@@ -42,11 +42,11 @@ def new_documents(batch_dirs: list[Path], duplicates: dict[str, str]) -> pl.Data
     ingested = pl.concat([pl.scan_parquet(d / INGESTED).drop("raw_text") for d in batch_dirs]).collect()
     details = pl.concat([  # a batch at a time: the texts of all batches together would not fit a bounded memory
         pl.read_parquet(d / CLEAN).select(
-            "doc_name", "lang", "script", "published",
+            "doc_name", "lang", "script", "published", "title", "publisher",
             pl.col("text").str.len_chars().cast(pl.Int64).alias("text_chars"))
         for d in batch_dirs if (d / CLEAN).exists()
     ] or [pl.DataFrame(schema={"doc_name": pl.String, "lang": pl.String, "script": pl.String, "published": pl.String,
-                               "text_chars": pl.Int64})])
+                               "title": pl.String, "publisher": pl.String, "text_chars": pl.Int64})])
     docs = ingested.join(details, on="doc_name", how="left")
     dup_frame = pl.DataFrame({"doc_name": list(duplicates), "dup_of": list(duplicates.values())}, schema={"doc_name": pl.String, "dup_of": pl.String})
     failed = stage_errors(batch_dirs)
@@ -129,7 +129,7 @@ def assemble(warehouse: Path, batch_dirs: list[Path], duplicates: dict[str, str]
     if keep_missing:
         carried |= set(prev_docs["doc_name"]) - set(docs["doc_name"])
     removed = set(prev_docs["doc_name"]) - set(docs["doc_name"]) - carried
-    detail_cols = ["doc_name", "encoding", "lang", "script", "published", "text_chars"]
+    detail_cols = ["doc_name", "encoding", "lang", "script", "published", "title", "publisher", "text_chars"]
     fresh = docs.filter(~pl.col("reused")).drop("reused")
     reused_docs = docs.filter(pl.col("reused")).drop("reused", *detail_cols[1:]).join(
         prev_docs.select(detail_cols), on="doc_name", how="left")
