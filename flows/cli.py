@@ -226,6 +226,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    """Print the facts of a warehouse as a table (with --conflicts: the conflicts, with what each source states)."""
+    from tasks.common.series import facts_listing
+    from tasks.common.warehouse import current_version
+
+    warehouse = Path(args.warehouse)
+    if current_version(warehouse) is None:
+        return _fail(f"no published warehouse in {warehouse} (run `ipmetrics run --warehouse {warehouse}` first)")
+    try:
+        lines = facts_listing(warehouse, indicator=args.indicator, conflicts=args.conflicts)
+    except ValueError as exc:
+        return _fail(str(exc))
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="ipmetrics", description=__doc__)
@@ -259,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="instead of JSON, print every number read, in order, with the metric it became or the rule "
                           "that dropped it (for rule authors)")
     ext.set_defaults(func=cmd_extract)
+    facts = sub.add_parser("facts", help="print the facts of a warehouse: each statistic reconciled across documents, "
+                                         "with its sources and conflicts")
+    facts.add_argument("--indicator", metavar="CODE", help="only this indicator (a code of the indicators table)")
+    facts.add_argument("--conflicts", action="store_true",
+                       help="only facts whose sources disagree, with their values and what each source states")
+    facts.add_argument("--warehouse", default="warehouse", help="warehouse folder (default: warehouse)")
+    facts.set_defaults(func=cmd_facts)
     return parser
 
 

@@ -187,7 +187,7 @@ def pipeline(source: str = "seeds", warehouse_dir: str = "warehouse", batch_size
 def publish_artifacts(wh: Path, summary: dict, seconds: dict[str, float]) -> None:
     """The run's markdown summary and top-metrics table, shown in the Prefect UI."""
     create_markdown_artifact(markdown=report.summary_markdown(wh, summary, seconds), key="ipmetrics-summary",
-                             description="Documents, metrics and rejects of this run")
+                             description="Documents, metrics, rejects and facts of this run")
     top = report.top_metrics(wh)
     if top:
         create_table_artifact(table=top, key="ipmetrics-top-metrics",

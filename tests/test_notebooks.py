@@ -31,8 +31,10 @@ from tasks.common.warehouse import read_table
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SEEDS = ROOT / "seeds"
-NAMES = ("warehouse_overview.ipynb", "quality.ipynb")
+NAMES = ("warehouse_overview.ipynb", "quality.ipynb", "facts.ipynb")
 WAREHOUSES = ("seeds", "edge", "empty")
+# Warehouses without facts (`metrics` empty), on which facts.ipynb says so and draws nothing.
+DRAWS_NOTHING = {("facts.ipynb", "edge"), ("facts.ipynb", "empty")}
 CELL_TIMEOUT = 180  # seconds per cell; kernels start side by side on small machines
 KERNEL_NAME = "python3"
 
@@ -168,6 +170,9 @@ def test_notebooks_are_stored_without_outputs():
 @pytest.mark.parametrize("notebook", NAMES)
 def test_notebook_runs_and_draws(executed, notebook, warehouse):
     nb = notebook_run(executed, notebook, warehouse)
+    if (notebook, warehouse) in DRAWS_NOTHING:
+        assert figures(nb) == 0, f"{notebook} on the {warehouse} warehouse drew a figure of nothing"
+        return
     assert figures(nb) >= 1, f"{notebook} on the {warehouse} warehouse drew no figure"
 
 
@@ -227,3 +232,40 @@ def test_overview_on_edge_cases(executed):
     by_status = table_rows(nb, "documents-by-status")
     assert [row[:2] for row in by_status] == [["ok", "1"], ["quarantined", "1"], ["skipped", "2"]]
     assert "no levels in CNY or count with a known period" in tagged_output(nb, "category-choice")
+
+
+@pytest.mark.slow
+def test_facts_on_seeds(executed, warehouses):
+    import polars as pl
+
+    nb = notebook_run(executed, "facts.ipynb", "seeds")
+    facts = read_table("facts", warehouses["seeds"])
+    assert facts.height, "seeds/ no longer yields facts: the facts notebook's seeds run shows nothing"
+    assert f"{facts.height} facts" in tagged_output(nb, "facts-summary")
+    series = tagged_output(nb, "series")
+    for code in ("patent.invention.grants", "finance.pledge.amount"):
+        levels = facts.filter((pl.col("indicator") == code) & (pl.col("role") == "level")
+                              & pl.col("origin").is_null() & pl.col("area").is_null())
+        assert f"{code}: {levels.height} periods" in series or f"{code}: no level" in series, series
+    shown = [row[0] for row in table_rows(nb, "series")]
+    assert "2023" in shown  # patent.invention.grants 2023 and finance.pledge.amount 2023 are in seeds
+    assert figures(nb) == 1
+    conflicts = facts.filter(pl.col("status") == "conflict")
+    listed = tagged_output(nb, "conflicts")
+    if conflicts.is_empty():
+        assert "No conflicts" in listed
+    else:
+        assert all(code in listed for code in conflicts["indicator"])
+        stated = table_rows(nb, "conflict-statements")
+        assert len(stated) == sum(len(ids) for ids in conflicts["metric_ids"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warehouse", ["edge", "empty"])
+def test_facts_on_a_warehouse_without_facts(executed, warehouses, warehouse):
+    nb = notebook_run(executed, "facts.ipynb", warehouse)
+    assert read_table("facts", warehouses[warehouse]).is_empty()
+    assert "No facts in this warehouse" in tagged_output(nb, "facts-summary")
+    assert "nothing to plot" in tagged_output(nb, "series-plot")
+    assert "No facts, so no conflicts" in tagged_output(nb, "conflicts")
+    assert figures(nb) == 0

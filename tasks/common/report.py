@@ -5,6 +5,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tasks.common.series import fact_key_label, format_values, name_sources, plural, source_labels
 from tasks.common.warehouse import read_table, scan_table
 
 
@@ -18,8 +19,40 @@ def _md_table(frame: pl.DataFrame) -> str:
     return "\n".join([header, rule, *rows]) + "\n"
 
 
+# Conflicts listed by name in the run summary; the rest are counted.
+SUMMARY_CONFLICTS = 20
+
+
+def facts_markdown(warehouse: Path, documents: pl.DataFrame, limit: int = SUMMARY_CONFLICTS) -> str:
+    """The facts section of the run summary: how many facts, how many with several sources, and the conflicts
+    (those with the most sources first, at most `limit` of them, then a count of the others)."""
+    facts = scan_table("facts", warehouse)
+    counts = facts.select(pl.len().alias("facts"), (pl.col("n_sources") > 1).sum().alias("several"),
+                          (pl.col("status") == "conflict").sum().alias("conflicts")).collect().row(0, named=True)
+    conflicts = (facts.filter(pl.col("status") == "conflict")
+                 .sort(["n_sources", "indicator", "origin", "area", "period", "role"],
+                       descending=[True, False, False, False, False, False], nulls_last=False)
+                 .head(limit).collect())
+    labels = source_labels(documents)
+    rows = pl.DataFrame(
+        {"indicator": [fact_key_label(r) for r in conflicts.iter_rows(named=True)],
+         "period": conflicts["period"].to_list(),
+         "values": [format_values(v, u, limit=6) for v, u in zip(conflicts["values"], conflicts["unit"])],
+         "sources": ["; ".join(name_sources(s, labels)) for s in conflicts["sources"]]},
+        schema={"indicator": pl.String, "period": pl.String, "values": pl.String, "sources": pl.String})
+    rows = rows.with_columns(pl.all().str.replace_all("|", "\\|", literal=True))  # a pipe would end a cell
+    more = counts["conflicts"] - conflicts.height
+    return "\n".join([
+        f"**{counts['facts']}** facts (statistics reconciled across documents), **{counts['several']}** stated by "
+        f"several documents, **{counts['conflicts']}** in conflict (statements that disagree beyond rounding).",
+        "",
+        _md_table(rows) if rows.height else "" if counts["conflicts"] else "_no conflicts_\n",
+        *([f"... and {plural(more, 'more conflict')}: `ipmetrics facts --conflicts` lists them all.", ""] if more > 0 else []),
+    ])
+
+
 def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, float]) -> str:
-    """Markdown summary of a run: documents by status, metrics by category and unit, rejects, stage times."""
+    """Markdown summary of a run: documents by status, metrics by category and unit, rejects, facts, stage times."""
     docs = read_table("documents", warehouse)
     rejects = read_table("rejects", warehouse)
     by_status = docs.group_by("status").len("documents").sort("status")
@@ -43,6 +76,7 @@ def summary_markdown(warehouse: Path, summary: dict, stage_seconds: dict[str, fl
         "## Files not processed", _md_table(not_ok),
         "## Metrics by category and unit", _md_table(by_category),
         "## Rejected rows by failed check", _md_table(reject_checks),
+        "## Facts", facts_markdown(warehouse, docs),
         "## Seconds per stage", _md_table(stages),
     ])
 
