@@ -12,10 +12,11 @@ indicator's category (SCHEMA.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from tasks.common.prefilter import PatternSet
 from tasks.common.rules import any_of, indicator_codes, rules
 from tasks.extract.segment import clause_bounds
 
@@ -32,6 +33,8 @@ UNITS_OF = {
     "point": ("point", "percent"),
     "rank": ("rank",),
 }
+# The phrase lists cut to the entries that may occur in a sentence (the others are read whole).
+FILTERED = ("phrases", "rights", "measures", "origins", "areas")
 # Units that measure no indicator: streaks, multiples, durations.
 NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
@@ -55,6 +58,7 @@ class Scope:
     before: str
     after: str
     own: str = ""  # the words before the number since the previous metric's noun phrase ("、外观设计专利" in a list)
+    lex: dict = field(default_factory=dict, repr=False, compare=False)  # the phrases that may occur in the sentence
 
     def text(self) -> str:
         """Every word of the scope, as one text."""
@@ -70,7 +74,7 @@ def _words(words: list[str]) -> re.Pattern:
 def _patterns() -> dict:
     """Compiled indicator, origin, area and partial phrases."""
     lex, areas = rules().indicators, rules().areas
-    return {
+    patterns = {
         "phrases": [(p["code"] or None, _words(p["words"]), tuple(p["units"]),
                      _words(p["nouns"]) if "nouns" in p else None,
                      _words(p["sentence_words"]) if "sentence_words" in p else None)
@@ -90,29 +94,49 @@ def _patterns() -> dict:
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
     }
+    # One prefilter over every entry of the lists that _lexicon cuts (a phrase entry by its words).
+    entries = [(kind, entry) for kind in FILTERED for entry in patterns[kind]]
+    patterns["entry_ids"] = [(kind, id(entry)) for kind, entry in entries]
+    patterns["prefilter"] = PatternSet([(entry[1]).pattern for _, entry in entries])
+    return patterns
+
+
+@lru_cache(maxsize=256)
+def _lexicon(sentence: str) -> dict:
+    """The compiled phrases of _patterns(), the phrase lists cut to the entries that may occur in the sentence.
+
+    One Hyperscan pass over the sentence (tasks/common/prefilter.py) tells which
+    entries may match; every scope of a metric is cut from its sentence, so the
+    others cannot match there either.
+    """
+    p = _patterns()
+    present = p["prefilter"].candidates(sentence)
+    keep = {p["entry_ids"][i] for i in present}
+    return p | {kind: [entry for entry in p[kind] if (kind, id(entry)) in keep] for kind in FILTERED}
 
 
 def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
     """The sentence with the other metrics' numbers and noun phrases replaced by spaces."""
-    chars = list(sentence)
-    for o in metrics:
-        if o is not m:
-            end = max(o.q.end, o.noun_end)
-            chars[o.q.start:end] = " " * (end - o.q.start)
-    return "".join(chars)
+    pieces, pos = [], 0
+    for start, end in sorted((o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m):
+        start = max(start, pos)
+        if end > start:
+            pieces += [sentence[pos:start], " " * (end - start)]
+            pos = end
+    return "".join(pieces) + sentence[pos:]
 
 
 def scopes(sentence: str, m: Metric, metrics: list[Metric]) -> tuple[Scope, Scope]:
     """(clause, sentence) scopes of a metric."""
-    p = _patterns()
+    p = _lexicon(sentence)
     blanked = _blanked(sentence, m, metrics)
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
     noun_end = max(m.q.end, m.noun_end)
     since_previous = max([max(o.q.end, o.noun_end) for o in metrics if o is not m and o.q.end <= m.q.start], default=0)
     own = blanked[max(c_start, since_previous, m.q.start - p["before_chars"]):m.q.start]
     clause = Scope(noun=m.noun, before=blanked[max(c_start, m.q.start - p["before_chars"]):m.q.start],
-                   after=blanked[noun_end:min(c_end, noun_end + p["after_chars"])], own=own)
-    whole = Scope(noun=m.noun, before=blanked[:m.q.start], after=blanked[noun_end:], own=own)
+                   after=blanked[noun_end:min(c_end, noun_end + p["after_chars"])], own=own, lex=p)
+    whole = Scope(noun=m.noun, before=blanked[:m.q.start], after=blanked[noun_end:], own=own, lex=p)
     return clause, whole
 
 
@@ -147,7 +171,7 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
     counted = (scope.noun.strip() or m.q.unit_token) if m.unit == "count" else scope.before
     entities = counts_entities(m, scope)
     fitting = []
-    for code, words, units, nouns, sentence_words in _patterns()["phrases"]:
+    for code, words, units, nouns, sentence_words in scope.lex["phrases"]:
         if (m.unit in units and (nouns.search(counted) if nouns is not None else not entities)
                 and (sentence_words is None or sentence_words.search(sentence))):
             found = [f.end() for f in words.finditer(text)]
@@ -161,11 +185,11 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
 
 def right_measure_code(scope: Scope, m: Metric) -> str | None:
     """`<right>.<measure>` from the right the words name and what is counted of it, when the code list has it."""
-    p = _patterns()
+    p = scope.lex
     if m.unit not in UNITS_OF["count"] or counts_entities(m, scope):
         return None
     noun_right = _first_listed(p["rights"], scope.noun)
-    if m.unit == "count" and scope.noun.strip() and noun_right is None and not _names_a_measure(scope.noun):
+    if m.unit == "count" and scope.noun.strip() and noun_right is None and not _names_a_measure(scope.noun, p):
         return None  # the noun names what is counted, and it is neither a right nor a filing ("5,729 enterprises")
     right = noun_right or _first_listed(p["rights"], scope.own) or _first_listed(p["rights"], scope.before) \
         or _first_listed(p["rights"], scope.after)
@@ -197,7 +221,7 @@ def is_partial(indicator: str, scope: Scope) -> bool:
     """True when the words name a part (enterprises, a field, a programme) that is not in the indicator's own name."""
     row = indicator_codes()[indicator]
     own_name = f"{row['name_en']} {row['name_zh']}".lower()
-    return any(m.group().lower().rstrip("s'") not in own_name for m in _patterns()["partial"].finditer(scope.text()))
+    return any(m.group().lower().rstrip("s'") not in own_name for m in scope.lex["partial"].finditer(scope.text()))
 
 
 def _names_places(noun: str) -> bool:
@@ -209,7 +233,7 @@ def area_of(scope: Scope, m: Metric) -> str | None:
     """The one area the words before the number (else the noun phrase) name; None for several (a region) or counted places."""
     if _names_places(scope.noun):
         return None
-    named = {code for code, pattern in _patterns()["areas"] if pattern.search(scope.before) or pattern.search(scope.noun)}
+    named = {code for code, pattern in scope.lex["areas"] if pattern.search(scope.before) or pattern.search(scope.noun)}
     if len(named) != 1:
         return None
     return named.pop()
@@ -223,8 +247,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
     bare figure that names nothing (a list line "上海市291803件,占10.80%") takes
     `topic`, the indicator the text spoke of last, when its unit fits.
     """
-    p = _patterns()
     clause, whole = scopes(sentence, m, metrics)
+    p = clause.lex
     indicator, used, inherited = None, clause, False
     if m.unit not in NO_INDICATOR_UNITS:
         indicator = indicator_of(clause, m, sentence)
@@ -236,7 +260,7 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
                 indicator = before[-1].identity.indicator
         if indicator is None:
             indicator, used = indicator_of(whole, m, sentence, nearest=True), whole
-            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _counts_the_right(indicator, m):
+            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _counts_the_right(indicator, m, p):
                 indicator = None
         if indicator is None and topic and _is_bare(m, clause) and m.unit in UNITS_OF[indicator_codes()[topic]["unit"]]:
             indicator, used, inherited = topic, clause, True
@@ -245,17 +269,17 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
     if indicator:
         row = indicator_codes()[indicator]
         partial = (m.role == "share" and row["kind"] != "ratio") or is_partial(indicator, clause) \
-            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "")))
+            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p)))
     origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
     # A share names its place with the level before it: "上海市291803件,占10.80%".
-    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, ""), m) if m.role == "share" else None)
+    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m) if m.role == "share" else None)
     return Identity(indicator, origin, area, partial, inherited)
 
 
 def counts_entities(m: Metric, scope: Scope) -> bool:
     """True when a count counts holders, places or projects, not rights: by its measure word ("32.5万家"), or by the
     noun that ends the words right before it ("建成国家地理标志产品保护示范区24个")."""
-    p = _patterns()
+    p = scope.lex
     if m.unit != "count":
         return False
     if p["entity_measure_words"].fullmatch(m.q.unit_token):
@@ -266,17 +290,17 @@ def counts_entities(m: Metric, scope: Scope) -> bool:
     return bool(p["entity_nouns"].search(head))
 
 
-def _names_a_measure(noun: str) -> bool:
+def _names_a_measure(noun: str, lex: dict) -> bool:
     """True when a noun phrase names what is counted of a right (applications, grants, registrations) but not the right."""
-    return any(pattern.search(noun) for _, pattern in _patterns()["measures"])
+    return any(pattern.search(noun) for _, pattern in lex["measures"])
 
 
 def _is_bare(m: Metric, clause: Scope) -> bool:
     """True when a figure's own words name nothing of its own: no noun phrase but a filing word ("applications"), no
     measure word of holders or places, and before it in its clause only a place, an origin, punctuation and a few
     fillers ("上海市291803件", "占10.80%", "国内申请人提交4.22万件", "Japan (52,660 applications)")."""
-    p = _patterns()
-    if (m.noun.strip() and not _names_a_measure(m.noun)) or p["entity_measure_words"].fullmatch(m.q.unit_token):
+    p = clause.lex
+    if (m.noun.strip() and not _names_a_measure(m.noun, p)) or p["entity_measure_words"].fullmatch(m.q.unit_token):
         return False
     own = clause.own
     for _, pattern in p["areas"] + p["origins"]:
@@ -284,9 +308,9 @@ def _is_bare(m: Metric, clause: Scope) -> bool:
     return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
 
 
-def _counts_the_right(indicator: str, m: Metric) -> bool:
+def _counts_the_right(indicator: str, m: Metric, lex: dict) -> bool:
     """True when a counted noun fits an indicator found in the sentence: a phrase's nouns, or the right itself."""
-    for code, _, _, nouns, _ in _patterns()["phrases"]:
+    for code, _, _, nouns, _ in lex["phrases"]:
         if code == indicator and nouns is not None:
             return bool(nouns.search(m.noun))
-    return any(pattern.search(m.noun) for right, pattern in _patterns()["rights"] if indicator.startswith(right + "."))
+    return any(pattern.search(m.noun) for right, pattern in lex["rights"] if indicator.startswith(right + "."))
