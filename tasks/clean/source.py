@@ -68,7 +68,9 @@ def _names(*tables: dict) -> Names:
         for shown, written in table.items():
             display.update({_fold(w): shown for w in [shown, *written]})
     names = sorted({w for table in tables for shown, written in table.items() for w in [shown, *written]}, key=len, reverse=True)
-    source = "|".join(_name_regex(n) for n in names)
+    # A look-ahead for the characters a name can start with lets `re` skip the rest of the text quickly.
+    starts = {c for n in names for c in (n[0], n[0].lower(), n[0].upper())}
+    source = f"(?=[{''.join(sorted(re.escape(c) for c in starts))}])(?:" + "|".join(_name_regex(n) for n in names) + ")"
     return Names(re.compile(source), source, display)
 
 
