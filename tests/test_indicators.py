@@ -122,3 +122,49 @@ def test_a_code_list_that_does_not_load_stops_the_command(broken_lexicon, capsys
     assert main(["extract", "-"]) == 2
     err = capsys.readouterr().err.strip()
     assert "indicators.csv: line 2 lacks one of" in err and "\n" not in err
+
+
+def test_a_figure_without_words_of_its_own_takes_the_indicator_of_the_figure_before_it_in_the_sentence():
+    found = identities("In 2019, applicants from China filed 58,990 PCT applications, edging past the United States, "
+                       "which filed 57,840.", "2020-04-07")
+    assert [(s, i, o) for s, i, o, *_ in found] == [("58,990", "patent.pct.applications", "domestic"),
+                                                   ("57,840", "patent.pct.applications", None)]
+
+
+def test_a_noun_of_the_indicator_spoken_of_takes_it_from_the_sentence_before():
+    found = identities("In 2020, the IP Court of the Supreme People's Court received 3,176 cases. "
+                       "Among them, 1,667 cases were closed by upholding the original judgment.", "2021-03-01")
+    assert [(s, i) for s, i, *_ in found] == [("3,176", "enforcement.courts.cases"), ("1,667", "enforcement.courts.cases")]
+
+
+def test_holders_named_in_the_noun_phrase_do_not_take_the_indicator_spoken_of():
+    found = identities("China granted 921,000 invention patents in 2023. More than 12 registered companies joined.")
+    assert [(s, i) for s, i, *_ in found] == [("921,000", "patent.invention.grants"), ("12", None)]
+
+
+def test_each_country_of_a_list_is_the_area_of_its_own_figure_and_files_as_a_resident():
+    found = identities("The top PCT users in 2019 were China, the U.S., Japan (52,660 applications), Germany (19,353) "
+                       "and the Republic of Korea (19,085).", "2020-04-07")
+    assert [(s, i, o, a) for s, i, o, a, *_ in found] == [
+        ("52,660", "patent.pct.applications", "domestic", "JP"), ("19,353", "patent.pct.applications", "domestic", "DE"),
+        ("19,085", "patent.pct.applications", "domestic", "KR")]
+
+
+def test_filings_from_taiwan_have_its_area_but_no_origin():
+    found = identities("PCT applications from Taiwan numbered 606 in 2023.", "2024-06-01")
+    assert [(s, i, o, a) for s, i, o, a, *_ in found] == [("606", "patent.pct.applications", None, "TW")]
+
+
+def test_holders_that_use_the_geographical_indication_mark_are_its_users():
+    found = identities("2023年，核准2239家市场主体使用地理标志专用标志。")
+    assert [(s, i) for s, i, *_ in found] == [("2239家", "geographical_indication.users")]
+
+
+def test_pledge_projects_counted_with_a_measure_word_are_deals():
+    found = identities("2023年，专利质押项目6195个。")
+    assert [(s, i) for s, i, *_ in found] == [("6195个", "finance.pledge.deals")]
+
+
+def test_plant_variety_rights_abbreviated():
+    found = identities("In 2024, the authorities granted 5,797 agricultural PVRs.", "2025-02-01")
+    assert [(s, i) for s, i, *_ in found] == [("5,797", "plant_variety.grants")]

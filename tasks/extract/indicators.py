@@ -85,11 +85,13 @@ def _patterns() -> dict:
         "origins": [(origin, _words(words)) for origin, words in lex["origins"].items()],
         "areas": [(code, _words(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
         "partial": _words(lex["partial"]["words"]),
+        "origin_of_the_area": lex["origin_of_the_area"],
         "place_nouns": _words(areas["place_nouns"]),
         "entity_measure_words": _words(lex["counted"]["entity_measure_words"]),
         "bare_fillers": _words(lex["counted"]["bare_fillers"]),
         "head_fillers": re.compile(f"(?:{lex['counted']['head_fillers']})$"),
         "entity_nouns": re.compile(f"(?:{_words(lex['counted']['entity_nouns']).pattern})$"),
+        "entity_noun": _words(lex["counted"]["entity_nouns"]),
         "content_word": re.compile(lex["counted"]["content_word"]),
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
@@ -230,9 +232,13 @@ def _names_places(noun: str) -> bool:
 
 
 def area_of(scope: Scope, m: Metric) -> str | None:
-    """The one area the words before the number (else the noun phrase) name; None for several (a region) or counted places."""
+    """The one area the words since the previous figure name, else the one the words before the number or the noun
+    phrase name; None for several (a region) or counted places."""
     if _names_places(scope.noun):
         return None
+    own = {code for code, pattern in scope.lex["areas"] if pattern.search(scope.own)}
+    if len(own) == 1:
+        return own.pop()  # a list names each place before its figure: "Germany (19,353) and Korea (19,085)"
     named = {code for code, pattern in scope.lex["areas"] if pattern.search(scope.before) or pattern.search(scope.noun)}
     if len(named) != 1:
         return None
@@ -260,10 +266,12 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
                 indicator = before[-1].identity.indicator
         if indicator is None:
             indicator, used = indicator_of(whole, m, sentence, nearest=True), whole
-            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _counts_the_right(indicator, m, p):
+            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _fits(indicator, m, p):
                 indicator = None
-        if indicator is None and topic and _is_bare(m, clause) and m.unit in UNITS_OF[indicator_codes()[topic]["unit"]]:
-            indicator, used, inherited = topic, clause, True
+        if indicator is None:
+            indicator = _inherited(m, clause, metrics, topic)
+            inherited = indicator is not None
+            used = clause
     indicator = indicator or None
     partial = None
     if indicator:
@@ -273,7 +281,17 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None 
     origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
     # A share names its place with the level before it: "上海市291803件,占10.80%".
     area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m) if m.role == "share" else None)
+    origin = origin or _origin_of_the_area(indicator, area, partial, p)
     return Identity(indicator, origin, area, partial, inherited)
+
+
+def _origin_of_the_area(indicator: str | None, area: str | None, partial: bool | None, lex: dict) -> str | None:
+    """'domestic' for a whole international filing figure of another country: its residents' filings."""
+    rule = lex["origin_of_the_area"]
+    if (indicator and partial is False and area and not area.startswith("CN-") and area not in rule["except_areas"]
+            and indicator.startswith(tuple(rule["codes"]))):
+        return "domestic"
+    return None
 
 
 def counts_entities(m: Metric, scope: Scope) -> bool:
@@ -306,6 +324,36 @@ def _is_bare(m: Metric, clause: Scope) -> bool:
     for _, pattern in p["areas"] + p["origins"]:
         own = pattern.sub(" ", own)
     return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
+
+
+def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
+    """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
+    before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+    return before[-1] if before else None
+
+
+def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: str | None) -> str | None:
+    """The indicator spoken of before a figure that names nothing else: the last figure's of its sentence, else `topic`.
+
+    A bare figure takes either; one whose noun phrase is a filing word or a noun of the indicator ("1,667 cases
+    were closed") too; one that has no noun phrase but other words before it only the sentence's.
+    """
+    p = clause.lex
+    if counts_entities(m, clause):
+        return None
+    same = _spoken_of(m, metrics)
+    noun = m.noun.strip()
+    for indicator in (same, topic):
+        if not indicator or m.unit not in UNITS_OF[indicator_codes()[indicator]["unit"]]:
+            continue
+        if _is_bare(m, clause) or (indicator == same and not noun) or (noun and _fits(indicator, m, p)):
+            return indicator
+    return None
+
+
+def _fits(indicator: str, m: Metric, lex: dict) -> bool:
+    """True when a counted noun is a noun of the indicator, or a filing word ("applications") that names no holders."""
+    return _counts_the_right(indicator, m, lex) or (_names_a_measure(m.noun, lex) and not lex["entity_noun"].search(m.noun))
 
 
 def _counts_the_right(indicator: str, m: Metric, lex: dict) -> bool:
