@@ -98,7 +98,7 @@ def _patterns() -> dict:
     }
     # One prefilter over every entry of the lists that _lexicon cuts (a phrase entry by its words).
     entries = [(kind, entry) for kind in FILTERED for entry in patterns[kind]]
-    patterns["entry_ids"] = [(kind, id(entry)) for kind, entry in entries]
+    patterns["entries"] = entries
     patterns["prefilter"] = PatternSet([(entry[1]).pattern for _, entry in entries])
     return patterns
 
@@ -112,9 +112,11 @@ def _lexicon(sentence: str) -> dict:
     others cannot match there either.
     """
     p = _patterns()
-    present = p["prefilter"].candidates(sentence)
-    keep = {p["entry_ids"][i] for i in present}
-    return p | {kind: [entry for entry in p[kind] if (kind, id(entry)) in keep] for kind in FILTERED}
+    cut: dict[str, list] = {kind: [] for kind in FILTERED}
+    for i in p["prefilter"].candidates(sentence):  # in list order, so each list keeps its order
+        kind, entry = p["entries"][i]
+        cut[kind].append(entry)
+    return p | cut
 
 
 def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
