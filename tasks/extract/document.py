@@ -16,7 +16,7 @@ from tasks.common.dates import PubDate
 from tasks.common.rules import indicator_codes, rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
-from tasks.extract.indicators import identify
+from tasks.extract.indicators import Identity, identify
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.numbers import Quantity
 from tasks.extract.periods import assign_periods, title_year
@@ -80,17 +80,19 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
-def identify_metrics(text: str, metrics: list[Metric], topic: str | None) -> str | None:
-    """Give each metric of a sentence its indicator, origin, area and partial flag; return the indicator the text now speaks of.
+def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None) -> Identity | None:
+    """Give each metric of a sentence its indicator, origin, area and partial flag; return the identity the text now speaks of.
 
-    A whole figure of an indicator takes the indicator's category (SCHEMA.md).
+    A whole figure of an indicator takes the indicator's category (SCHEMA.md), and so does a part that no
+    keyword gave a category.
     """
     for m in metrics:
         m.identity = identify(text, m, metrics, topic)
-        if m.identity.indicator and m.identity.partial is False:
+        if m.identity.indicator and (m.identity.partial is False or m.category == "other"):
             m.category = indicator_codes()[m.identity.indicator]["category"]
-    named = [m.identity.indicator for m in metrics if m.identity.indicator and not m.identity.inherited]
-    return named[-1] if named else topic
+    named = [m for m in metrics if m.identity.indicator and not m.identity.inherited]
+    levels = [m for m in named if m.role != "share"]  # a share's part is not what the text goes on about
+    return (levels or named)[-1].identity if named else topic
 
 
 def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "",
@@ -104,7 +106,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     doc_hits = keyword_hits(text)
     topic = document_topic(doc_hits)
     rows, statistics = [], SeenStatistics()
-    indicator_topic: str | None = None
+    indicator_topic: Identity | None = None
     carried: list[TimeExpr] = []
     item_exprs: list[TimeExpr] = []
     item_head = ""

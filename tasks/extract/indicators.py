@@ -4,7 +4,8 @@ The words that count are looked for in two rings around the number: its
 clause (the counted noun phrase, the words before the number, a few words
 after the noun phrase), then, when the clause names no indicator, the whole
 sentence. Other metrics' numbers and noun phrases are blanked out first, so a
-list gives each number its own words. tasks/lexicon/indicators.toml holds the
+list gives each number its own words; a list distributed by "respectively" / 分别
+gives each figure the right in its position. tasks/lexicon/indicators.toml holds the
 phrases, areas.toml the places and indicators.csv the closed code list. A
 figure with an indicator that covers all of it (partial false) takes the
 indicator's category (SCHEMA.md).
@@ -48,6 +49,7 @@ class Identity:
     area: str | None = None
     partial: bool | None = None
     inherited: bool = False  # the indicator is the one the text spoke of last, not named by the metric's own words
+    part: bool = False  # the figure's words name a part (enterprises, a field), whether or not it is a share
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,15 @@ def _patterns() -> dict:
         "rights": [(right, _words(words)) for right, words in lex["rights"].items()],
         "measures": [(measure, _words(words)) for measure, words in lex["measures"].items()],
         "measure_pairs": lex["measure_pairs"],
+        "measure_names": frozenset(lex["measures"]),
         "origins": [(origin, _words(words)) for origin, words in lex["origins"].items()],
         "areas": [(code, _words(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
         "partial": _words(lex["partial"]["words"]),
+        "sub_kinds": _words(lex["partial"]["sub_kinds"]),
+        "frame": _words(lex["partial"]["frame"]),
         "origin_of_the_area": lex["origin_of_the_area"],
+        "china_words": _words(lex["origin_of_the_area"]["china_words"]),
+        "received_words": _words(lex["origin_of_the_area"]["received_words"]),
         "place_nouns": _words(areas["place_nouns"]),
         "entity_measure_words": _words(lex["counted"]["entity_measure_words"]),
         "bare_fillers": _words(lex["counted"]["bare_fillers"]),
@@ -93,6 +100,15 @@ def _patterns() -> dict:
         "entity_nouns": re.compile(f"(?:{_words(lex['counted']['entity_nouns']).pattern})$"),
         "entity_noun": _words(lex["counted"]["entity_nouns"]),
         "content_word": re.compile(lex["counted"]["content_word"]),
+        "entry_before": re.compile(lex["counted"]["entry_before"]),
+        "entry_after": re.compile(lex["counted"]["entry_after"]),
+        "ranked_before": re.compile(lex["counted"]["ranked_before"]),
+        "ranked_after": re.compile(lex["counted"]["ranked_after"]),
+        "respectively": _words(lex["respectively"]["words"]),
+        "respectively_before_chars": lex["respectively"]["before_chars"],
+        "respectively_after_chars": lex["respectively"]["after_chars"],
+        "figure_gap": re.compile(lex["respectively"]["figure_gap"]),
+        "item_separator": re.compile(lex["respectively"]["item_separator"]),
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
     }
@@ -199,16 +215,54 @@ def right_measure_code(scope: Scope, m: Metric) -> str | None:
         or _first_listed(p["rights"], scope.after)
     if right is None:
         return None
+    return _right_code(right, _first_listed(p["measures"], scope.text()), m, p)
+
+
+def _right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:
+    """`<right>.<measure>` when the code list has it (or the measure's pair); the right's only code; a stock's in_force."""
     codes = [c for c in indicator_codes() if c.startswith(right + ".")]
     if len(codes) == 1:
         return codes[0]
-    measure = _first_listed(p["measures"], scope.text())
     if measure is None and m.period and m.period.startswith("@"):
         measure = "in_force"  # a stock of a right: the rights in force
-    for candidate in (measure, p["measure_pairs"].get(measure or "")):
+    for candidate in (measure, lex["measure_pairs"].get(measure or "")):
         if candidate and f"{right}.{candidate}" in indicator_codes():
             return f"{right}.{candidate}"
     return None
+
+
+def _figure_list(sentence: str, m: Metric, metrics: list[Metric], lex: dict) -> list[Metric]:
+    """The figures of the unit of `m` listed together with it ("24.8万件、59.9万件和32.9万件"), in order."""
+    run: list[Metric] = []
+    for o in sorted((o for o in metrics if o.unit == m.unit), key=lambda o: o.q.start):
+        if run and not lex["figure_gap"].fullmatch(sentence[max(run[-1].q.end, run[-1].noun_end):o.q.start]):
+            if m in run:
+                break
+            run = []
+        run.append(o)
+    return run if m in run else [m]
+
+
+def respective_code(sentence: str, m: Metric, metrics: list[Metric], lex: dict) -> str | None:
+    """The code of the right in the position of `m` in a list distributed by "respectively" / 分别, else None.
+
+    "发明专利、实用新型专利、外观设计专利授权量分别为24.8万件、59.9万件和32.9万件": the second
+    figure takes the second right. The list is the last items before the first figure; each must name
+    a different right.
+    """
+    run = _figure_list(sentence, m, metrics, lex)
+    first, last = run[0], run[-1]
+    head = sentence[:first.q.start]
+    if len(run) < 2 or not (lex["respectively"].search(head[-lex["respectively_before_chars"]:])
+                            or lex["respectively"].search(sentence, last.q.end, last.q.end + lex["respectively_after_chars"])):
+        return None
+    items = [i for i in lex["item_separator"].split(head) if i.strip()][-len(run):]
+    rights = [_first_listed(lex["rights"], item) for item in items]
+    if len(items) != len(run) or None in rights or len(set(rights)) != len(rights):
+        return None
+    k = run.index(m)
+    measure = _first_listed(lex["measures"], items[k]) or _first_listed(lex["measures"], items[-1])
+    return _right_code(rights[k], measure, m, lex)
 
 
 def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) -> str | None:
@@ -225,7 +279,9 @@ def is_partial(indicator: str, scope: Scope) -> bool:
     """True when the words name a part (enterprises, a field, a programme) that is not in the indicator's own name."""
     row = indicator_codes()[indicator]
     own_name = f"{row['name_en']} {row['name_zh']}".lower()
-    return any(m.group().lower().rstrip("s'") not in own_name for m in scope.lex["partial"].finditer(scope.text()))
+    text = scope.text()
+    return any(m.group().lower().rstrip("s'") not in own_name for m in scope.lex["partial"].finditer(text)) \
+        or bool(scope.lex["sub_kinds"].search(text))
 
 
 def _names_places(noun: str) -> bool:
@@ -247,44 +303,90 @@ def area_of(scope: Scope, m: Metric) -> str | None:
     return named.pop()
 
 
-def identify(sentence: str, m: Metric, metrics: list[Metric], topic: str | None = None) -> Identity:
+def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None) -> Identity:
     """The indicator, origin, area and partial flag of one metric of a sentence.
 
     The clause is read first; the sentence only when the clause names nothing,
     and then a counted noun (enterprises, countries) must fit the indicator. A
     bare figure that names nothing (a list line "上海市291803件,占10.80%") takes
-    `topic`, the indicator the text spoke of last, when its unit fits.
+    `topic`, the identity the text spoke of last, when its unit fits. A figure that
+    takes its indicator from another one (borrowed) is a part when that one is,
+    unless it names its own area, and has its origin when it names none.
     """
     clause, whole = scopes(sentence, m, metrics)
     p = clause.lex
-    indicator, used, inherited = None, clause, False
-    if m.unit not in NO_INDICATOR_UNITS:
-        indicator = indicator_of(clause, m, sentence)
-        if indicator is None and m.unit == "percent":
-            # A share or rate that names nothing in its clause is about the figure before it
-            # ("815,000 abnormal applications ..., with a withdrawal rate of more than 90%").
-            before = [o for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
-            if before:
-                indicator = before[-1].identity.indicator
-        if indicator is None:
-            indicator, used = indicator_of(whole, m, sentence, nearest=True), whole
-            if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _fits(indicator, m, p):
-                indicator = None
-        if indicator is None:
-            indicator = _inherited(m, clause, metrics, topic)
-            inherited = indicator is not None
-            used = clause
-    indicator = indicator or None
-    partial = None
-    if indicator:
-        row = indicator_codes()[indicator]
-        partial = (m.role == "share" and row["kind"] != "ratio") or is_partial(indicator, clause) \
-            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p)))
-    origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
+    indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
     # A share names its place with the level before it: "上海市291803件,占10.80%".
     area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m) if m.role == "share" else None)
-    origin = origin or _origin_of_the_area(indicator, area, partial, p)
-    return Identity(indicator, origin, area, partial, inherited)
+    partial, part = None, False
+    if indicator:
+        row = indicator_codes()[indicator]
+        part = is_partial(indicator, clause) \
+            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p))) \
+            or (borrowed and area is None and _source_is_part(m, metrics, topic)) \
+            or (borrowed and _ranks_a_holder(m, clause)) \
+            or (area is None and _framed_as_part(indicator, sentence, p))
+        partial = (m.role == "share" and row["kind"] != "ratio") or part
+    origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
+    origin = origin or _origin_of_the_area(indicator, area, partial, p) \
+        or _origin_of_china(indicator, m, clause, partial, area)
+    if borrowed and origin is None and area is None:
+        origin = _source_origin(m, metrics)
+    return Identity(indicator, origin, area, partial, inherited, part)
+
+
+def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None, clause: Scope,
+                    whole: Scope) -> tuple[str | None, Scope, bool, bool]:
+    """(indicator, the scope that named it, inherited from the text before, borrowed from another figure)."""
+    if m.unit in NO_INDICATOR_UNITS:
+        return None, clause, False, False
+    indicator = respective_code(sentence, m, metrics, clause.lex) or indicator_of(clause, m, sentence)
+    if indicator is None and m.unit == "percent":
+        # A share or rate that names nothing in its clause is about the figure before it
+        # ("815,000 abnormal applications ..., with a withdrawal rate of more than 90%").
+        before = [o for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+        if before:
+            return before[-1].identity.indicator, clause, False, True
+    if indicator is None:
+        indicator = indicator_of(whole, m, sentence, nearest=True)
+        if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _fits(indicator, m, clause.lex):
+            indicator = None
+        if indicator is not None:
+            return indicator or None, whole, False, False
+        indicator = _inherited(m, clause, metrics, topic.indicator if topic else None)
+        return indicator, clause, indicator is not None, indicator is not None
+    return indicator or None, clause, False, False
+
+
+def _origin_of_china(indicator: str | None, m: Metric, clause: Scope, partial: bool | None, area: str | None) -> str | None:
+    """'domestic' for a whole international filing figure of China's: China's rank, or a figure whose clause names
+    China as who files (not as the office that receives)."""
+    p, rule = clause.lex, clause.lex["origin_of_the_area"]
+    if not indicator or partial is not False or area or not indicator.startswith(tuple(rule["codes"])):
+        return None
+    text = clause.text()
+    if m.role == "rank" or (p["china_words"].search(text) and not p["received_words"].search(text)):
+        return "domestic"
+    return None
+
+
+def _source_origin(m: Metric, metrics: list[Metric]) -> str | None:
+    """The origin of the figure of the same sentence a borrowed indicator comes from, when that figure names no area."""
+    before = [o.identity for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+    return before[-1].origin if before and before[-1].area is None else None
+
+
+def _framed_as_part(indicator: str, sentence: str, lex: dict) -> bool:
+    """True when the sentence opens by naming a part ("企业方面,", "Among companies,")."""
+    frame = lex["frame"].match(sentence)
+    return bool(frame and is_partial(indicator, Scope("", frame.group(), "", lex=lex)))
+
+
+def _source_is_part(m: Metric, metrics: list[Metric], topic: Identity | None) -> bool:
+    """True when the figure a borrowed indicator comes from (the last one before in the sentence, else `topic`) is a part."""
+    before = [o.identity for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+    source = before[-1] if before else topic
+    return bool(source and source.part)
 
 
 def _origin_of_the_area(indicator: str | None, area: str | None, partial: bool | None, lex: dict) -> str | None:
@@ -328,6 +430,26 @@ def _is_bare(m: Metric, clause: Scope) -> bool:
     return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
 
 
+def _is_ranked_entry(m: Metric, clause: Scope) -> bool:
+    """True when a figure is an entry of a ranking: "Samsung Electronics (2,334)", "美国以59056件居次"."""
+    p = clause.lex
+    if p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return False
+    return bool((p["entry_before"].search(clause.before) and p["entry_after"].match(clause.after))
+                or (p["ranked_before"].search(clause.before) and p["ranked_after"].search(f"{m.noun} {clause.after}")))
+
+
+def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
+    """True when an entry of a ranking names more than a place: a company or a university ("三星电子以4387件居次")."""
+    if not _is_ranked_entry(m, clause):
+        return False
+    p = clause.lex
+    own = p["ranked_before"].sub(" ", p["entry_before"].sub(" ", clause.own))
+    for _, pattern in p["areas"] + p["origins"]:
+        own = pattern.sub(" ", own)
+    return bool(p["content_word"].search(p["bare_fillers"].sub(" ", own)))
+
+
 def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
     """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
     before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
@@ -337,8 +459,9 @@ def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
 def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: str | None) -> str | None:
     """The indicator spoken of before a figure that names nothing else: the last figure's of its sentence, else `topic`.
 
-    A bare figure takes either; one whose noun phrase is a filing word or a noun of the indicator ("1,667 cases
-    were closed") too; one that has no noun phrase but other words before it only the sentence's.
+    A bare figure or an entry of a ranking takes either; one whose noun phrase is a filing word or a noun of the
+    indicator ("1,667 cases were closed") too; one that has no noun phrase but other words before it only the
+    sentence's. One whose words name a measure of its own takes the indicator's right with that measure.
     """
     p = clause.lex
     if counts_entities(m, clause):
@@ -348,9 +471,29 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: str | Non
     for indicator in (same, topic):
         if not indicator or m.unit not in UNITS_OF[indicator_codes()[indicator]["unit"]]:
             continue
-        if _is_bare(m, clause) or (indicator == same and not noun) or (noun and _fits(indicator, m, p)):
+        measured = _own_measure_code(indicator, m, clause)
+        if measured:
+            return measured
+        if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
+                or (noun and _fits(indicator, m, p)):
             return indicator
     return None
+
+
+def _own_measure_code(indicator: str, m: Metric, clause: Scope) -> str | None:
+    """The code of the right of the indicator spoken of with the measure the figure's own words name, when they name
+    no right and no holders ("累计登记申请7.4万件,累计发证5.7万件" after a sentence on layout designs)."""
+    p = clause.lex
+    own = Scope(m.noun, clause.own, clause.after, lex=p)
+    if p["entity_noun"].search(m.noun) or _first_listed(p["rights"], own.text()):
+        return None
+    measure = _nearest(p["measures"], own)
+    rights = [r for r, _ in _patterns()["rights"]  # all of them: the right need not be named in this sentence
+              if indicator.startswith(r + ".") and indicator[len(r) + 1:] in p["measure_names"]]
+    if measure is None or not rights:
+        return None
+    code = _right_code(max(rights, key=len), measure, m, p)
+    return code if code and m.unit in UNITS_OF[indicator_codes()[code]["unit"]] else None
 
 
 def _fits(indicator: str, m: Metric, lex: dict) -> bool:
