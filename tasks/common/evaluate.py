@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from tasks.common.chain import process_record
+from tasks.load.facts import FACT_KEY, agree, significant_digits
 from tasks.ingest import discover, ingest_files
 
 ATTRIBUTES = ("role", "change_pct", "period", "qualifier", "category")
@@ -78,9 +79,6 @@ def match(golds: list[dict], preds: list[dict]) -> list[tuple[dict, dict]]:
     return pairs
 
 
-FACT_KEY = ("indicator", "origin", "area", "period", "role")
-
-
 def predicted_facts(metrics: list[dict], docs: list[dict]) -> list[dict]:
     """The facts table the pipeline would publish for these metric and document rows."""
     import polars as pl
@@ -95,8 +93,6 @@ def predicted_facts(metrics: list[dict], docs: list[dict]) -> list[dict]:
 
 def gold_facts(gold_metrics: list[dict], gold_docs: list[dict]) -> dict[tuple, dict]:
     """Facts of the gold rows, as SCHEMA.md defines them (the rules of tasks/load/facts.py)."""
-    from tasks.load.facts import agree, significant_digits
-
     published = {d["doc"]: d.get("published") or "" for d in gold_docs}
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for g in gold_metrics:
@@ -105,9 +101,8 @@ def gold_facts(gold_metrics: list[dict], gold_docs: list[dict]) -> dict[tuple, d
     facts = {}
     for key, rows in groups.items():
         best = max(rows, key=lambda r: (significant_digits(r["value"]), published.get(r["doc"], "")))
-        statements = [{"value": r["value"], "qualifier": r.get("qualifier")} for r in rows]
         facts[key] = {"value": best["value"], "n_sources": len({r["doc"] for r in rows}),
-                      "status": "agreed" if all(agree(statements[rows.index(best)], s) for s in statements) else "conflict"}
+                      "status": "agreed" if all(agree(best, r) for r in rows) else "conflict"}
     return facts
 
 

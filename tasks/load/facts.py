@@ -50,7 +50,7 @@ def agree(a: dict, b: dict) -> bool:
     if abs(va - vb) <= max(half_step(va), half_step(vb)) + 1e-9:
         return True
     for x, y in ((a, b), (b, a)):
-        q, vx, vy = x["qualifier"], x["value"], y["value"]
+        q, vx, vy = x.get("qualifier"), x["value"], y["value"]
         if (q == "over" and vy >= vx) or (q == "under" and vy <= vx) or (q == "approx" and abs(vy - vx) <= APPROX_SHARE * abs(vx)):
             return True
     return False
