@@ -245,3 +245,41 @@ def test_a_sentence_that_opens_by_naming_a_group_speaks_of_that_group():
     found = identities("Among the top 15 origins in 2019, Turkey (+46.7%) recorded double-digit growth in PCT filings.",
                        "2020-04-07")
     assert [(s, a, p) for s, _, _, a, p, _ in found] == [("+46.7%", "TR", False)]
+
+
+def test_the_world_total_of_international_filings_has_no_code_but_frames_what_follows():
+    found = identities("2018年经马德里体系提交的商标国际注册申请为6.12万件。中国申请人提交6900件,位列第三。")
+    assert [(s, i, o) for s, i, o, *_ in found] == [
+        ("6.12万件", None, None), ("6900件", "trademark.madrid.applications", "domestic"),
+        ("第三", "trademark.madrid.applications", "domestic")]
+    english = identities("International trademark applications under the Madrid System rose 5.7% to 64,400 in 2019.")
+    assert [(s, i) for s, i, *_ in english] == [("64,400", None)]
+
+
+def test_filings_an_office_of_china_receives_are_not_the_world_total():
+    found = identities("The CNIPA accepted 55,000 international applications under the Patent Cooperation Treaty in 2020.")
+    assert [(s, i) for s, i, *_ in found] == [("55,000", "patent.pct.applications")]
+
+
+def test_a_clause_naming_one_direction_of_royalty_trade_takes_that_direction():
+    found = identities("2019年,知识产权使用费进出口总额达到371.9亿美元,其中出口额60.1亿美元,同比增长19.2%。")
+    assert [(s, i) for s, i, *_ in found] == [("371.9亿美元", "licensing_trade.royalties.total"),
+                                             ("60.1亿美元", "licensing_trade.royalties.exports")]
+    english = identities("In 2017, China's trade in charges for the use of intellectual property reached 32.2 billion "
+                         "dollars. Exports were valued at 2.737 billion dollars, up 62.1 percent, and imports at 19.268 "
+                         "billion dollars.")
+    assert [(s, i) for s, i, *_ in english] == [
+        ("32.2 billion dollars", "licensing_trade.royalties.total"),
+        ("2.737 billion dollars", "licensing_trade.royalties.exports"),
+        ("19.268 billion dollars", "licensing_trade.royalties.imports")]
+
+
+def test_an_applicant_is_not_an_application():
+    found = identities("从国内申请人看,国内发明专利授权量稳步增长:2021年达到58.6万件。")
+    assert [(s, i) for s, i, *_ in found] == [("58.6万件", "patent.invention.grants")]
+
+
+def test_reexamination_closed_is_not_a_court_case_and_trademark_review_has_no_code():
+    found = identities("2022年上半年,完成专利复审结案3.1万件、无效宣告结案0.5万件,完成各类商标评审案件审理21.7万件。")
+    assert [(s, i) for s, i, *_ in found] == [("3.1万件", "examination.reexamination.cases"),
+                                             ("0.5万件", "examination.invalidation.cases"), ("21.7万件", None)]

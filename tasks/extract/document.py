@@ -90,9 +90,9 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None) -
         m.identity = identify(text, m, metrics, topic)
         if m.identity.indicator and (m.identity.partial is False or m.category == "other"):
             m.category = indicator_codes()[m.identity.indicator]["category"]
-    named = [m for m in metrics if m.identity.indicator and not m.identity.inherited]
+    named = [m for m in metrics if (m.identity.indicator or m.identity.world_of) and not m.identity.inherited]
     levels = [m for m in named if m.role != "share"]  # a share's part is not what the text goes on about
-    return (levels or named)[-1].identity if named else topic
+    return (levels or named)[-1].identity.spoken_of() if named else topic
 
 
 def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "",

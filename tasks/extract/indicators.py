@@ -50,6 +50,11 @@ class Identity:
     partial: bool | None = None
     inherited: bool = False  # the indicator is the one the text spoke of last, not named by the metric's own words
     part: bool = False  # the figure's words name a part (enterprises, a field), whether or not it is a share
+    world_of: str | None = None  # the international filing indicator of which the figure is the world's total
+
+    def spoken_of(self) -> Identity:
+        """The identity a later figure that names nothing takes from this one (a world total's: its indicator's)."""
+        return Identity(self.world_of, partial=False) if self.world_of else self
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ def _patterns() -> dict:
         "origin_of_the_area": lex["origin_of_the_area"],
         "china_words": _words(lex["origin_of_the_area"]["china_words"]),
         "received_words": _words(lex["origin_of_the_area"]["received_words"]),
+        "office_words": _words(lex["origin_of_the_area"]["office_words"]),
         "place_nouns": _words(areas["place_nouns"]),
         "entity_measure_words": _words(lex["counted"]["entity_measure_words"]),
         "bare_fillers": _words(lex["counted"]["bare_fillers"]),
@@ -332,6 +338,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         or _origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
         origin = _source_origin(m, metrics)
+    if not inherited and _counts_the_world(indicator, sentence, origin, area, partial, p):
+        return Identity(part=part, world_of=indicator)
     return Identity(indicator, origin, area, partial, inherited, part)
 
 
@@ -340,7 +348,7 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
     """(indicator, the scope that named it, inherited from the text before, borrowed from another figure)."""
     if m.unit in NO_INDICATOR_UNITS:
         return None, clause, False, False
-    indicator = respective_code(sentence, m, metrics, clause.lex) or indicator_of(clause, m, sentence)
+    indicator = respective_code(sentence, m, metrics, clause.lex) or _own_or_clause_code(clause, m, sentence)
     if indicator is None and m.unit == "percent":
         # A share or rate that names nothing in its clause is about the figure before it
         # ("815,000 abnormal applications ..., with a withdrawal rate of more than 90%").
@@ -351,11 +359,20 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
         indicator = indicator_of(whole, m, sentence, nearest=True)
         if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not _fits(indicator, m, clause.lex):
             indicator = None
+        if indicator:  # the sentence names it; the figure's own words may name which measure of it ("其中出口额")
+            indicator = _own_measure_code(indicator, m, clause) or indicator
         if indicator is not None:
             return indicator or None, whole, False, False
         indicator = _inherited(m, clause, metrics, topic.indicator if topic else None)
         return indicator, clause, indicator is not None, indicator is not None
     return indicator or None, clause, False, False
+
+
+def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
+    """The indicator the figure's own words name (since the figure before it, with its noun phrase), else its clause's
+    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
+    own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
+    return own if own is not None else indicator_of(clause, m, sentence)
 
 
 def _origin_of_china(indicator: str | None, m: Metric, clause: Scope, partial: bool | None, area: str | None) -> str | None:
@@ -368,6 +385,16 @@ def _origin_of_china(indicator: str | None, m: Metric, clause: Scope, partial: b
     if m.role == "rank" or (p["china_words"].search(text) and not p["received_words"].search(text)):
         return "domestic"
     return None
+
+
+def _counts_the_world(indicator: str | None, sentence: str, origin: str | None, area: str | None,
+                      partial: bool | None, lex: dict) -> bool:
+    """True for a whole international filing figure of no area or origin whose sentence names neither China nor an
+    office of China's: the world's filings ("Madrid System ... rose 5.7% to 64,400"), which no code counts."""
+    if not indicator or partial is not False or origin or area \
+            or not indicator.startswith(tuple(lex["origin_of_the_area"]["codes"])):
+        return False
+    return not any(lex[words].search(sentence) for words in ("china_words", "received_words", "office_words"))
 
 
 def _source_origin(m: Metric, metrics: list[Metric]) -> str | None:
