@@ -283,3 +283,17 @@ def test_reexamination_closed_is_not_a_court_case_and_trademark_review_has_no_co
     found = identities("2022年上半年,完成专利复审结案3.1万件、无效宣告结案0.5万件,完成各类商标评审案件审理21.7万件。")
     assert [(s, i) for s, i, *_ in found] == [("3.1万件", "examination.reexamination.cases"),
                                              ("0.5万件", "examination.invalidation.cases"), ("21.7万件", None)]
+
+
+def test_entries_of_a_ranking_without_a_closing_bracket_in_their_clause_take_the_indicator_spoken_of():
+    found = identities("2021年,我国申请人提交PCT国际专利申请69540件。排在我国之后的依次是美国(59570件,增长1.9%)、"
+                       "日本(50260件,下降0.6%)。")
+    assert [(s, i, o, a, p) for s, i, o, a, p, _ in found][1:] == [
+        ("59570件", "patent.pct.applications", "domestic", "US", False),
+        ("50260件", "patent.pct.applications", "domestic", "JP", False)]
+
+
+def test_the_end_of_a_change_from_x_to_y_is_the_same_statistic_as_x():
+    found = identities("China granted 921,000 invention patents in 2023. The number of foreign companies applying for "
+                       "invention patents rose from 6,418 in 2016 to 7,613 in 2022.")
+    assert [(s, i) for s, i, *_ in found] == [("921,000", "patent.invention.grants"), ("6,418", None), ("7,613", None)]

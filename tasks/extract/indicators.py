@@ -13,7 +13,7 @@ indicator's category (SCHEMA.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -110,6 +110,8 @@ def _patterns() -> dict:
         "entry_after": re.compile(lex["counted"]["entry_after"]),
         "ranked_before": re.compile(lex["counted"]["ranked_before"]),
         "ranked_after": re.compile(lex["counted"]["ranked_after"]),
+        "entry_name_start": re.compile(lex["counted"]["entry_name_start"]),
+        "from_to": re.compile(lex["counted"]["from_to"]),
         "respectively": _words(lex["respectively"]["words"]),
         "respectively_before_chars": lex["respectively"]["before_chars"],
         "respectively_after_chars": lex["respectively"]["after_chars"],
@@ -321,6 +323,9 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     """
     clause, whole = scopes(sentence, m, metrics)
     p = clause.lex
+    start = _start_of_the_change(m, metrics, clause)
+    if start is not None:
+        return start
     indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
     # A share names its place with the level before it: "上海市291803件,占10.80%".
     area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m) if m.role == "share" else None)
@@ -341,6 +346,14 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     if not inherited and _counts_the_world(indicator, sentence, origin, area, partial, p):
         return Identity(part=part, world_of=indicator)
     return Identity(indicator, origin, area, partial, inherited, part)
+
+
+def _start_of_the_change(m: Metric, metrics: list[Metric], clause: Scope) -> Identity | None:
+    """The identity of X when the figure is Y of "from X to Y" (由X增加到Y), else None."""
+    before = [o for o in metrics if o.q.end <= m.q.start and o.unit == m.unit]
+    if before and m.role == before[-1].role and clause.lex["from_to"].match(clause.own):
+        return replace(before[-1].identity, inherited=True)
+    return None
 
 
 def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None, clause: Scope,
@@ -471,7 +484,7 @@ def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
     if not _is_ranked_entry(m, clause):
         return False
     p = clause.lex
-    own = p["ranked_before"].sub(" ", p["entry_before"].sub(" ", clause.own))
+    own = p["ranked_before"].sub(" ", p["entry_before"].sub(" ", p["entry_name_start"].sub("", clause.own)))
     for _, pattern in p["areas"] + p["origins"]:
         own = pattern.sub(" ", own)
     return bool(p["content_word"].search(p["bare_fillers"].sub(" ", own)))
