@@ -297,3 +297,13 @@ def test_the_end_of_a_change_from_x_to_y_is_the_same_statistic_as_x():
     found = identities("China granted 921,000 invention patents in 2023. The number of foreign companies applying for "
                        "invention patents rose from 6,418 in 2016 to 7,613 in 2022.")
     assert [(s, i) for s, i, *_ in found] == [("921,000", "patent.invention.grants"), ("6,418", None), ("7,613", None)]
+
+
+def test_a_province_share_of_the_national_total_is_the_whole_figure_of_its_area():
+    found = identities("分地区看,2019年作品登记量较多的依次为:北京市1003091件,占全国作品登记总量的37.13%;上海市291803件,占10.80%。")
+    assert [(s, i, a, p) for s, i, _, a, p, _ in found] == [
+        ("1003091件", "copyright.works.registrations", "CN-BJ", False),
+        ("37.13%", "copyright.works.registrations", "CN-BJ", False),
+        ("291803件", "copyright.works.registrations", "CN-SH", False),
+        ("10.80%", "copyright.works.registrations", "CN-SH", False)]
+    assert identities("2023年,企业拥有有效发明专利占国内总量的73.8%。")[0][4] is True  # a share with no area is a part

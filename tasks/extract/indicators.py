@@ -337,7 +337,7 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
             or (borrowed and area is None and _source_is_part(m, metrics, topic)) \
             or (borrowed and _ranks_a_holder(m, clause)) \
             or (area is None and _framed_as_part(indicator, sentence, p))
-        partial = (m.role == "share" and row["kind"] != "ratio") or part
+        partial = (m.role == "share" and row["kind"] != "ratio" and area is None) or part
     origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
     origin = origin or _origin_of_the_area(indicator, area, partial, p) \
         or _origin_of_china(indicator, m, clause, partial, area)
