@@ -307,3 +307,12 @@ def test_a_province_share_of_the_national_total_is_the_whole_figure_of_its_area(
         ("291803件", "copyright.works.registrations", "CN-SH", False),
         ("10.80%", "copyright.works.registrations", "CN-SH", False)]
     assert identities("2023年,企业拥有有效发明专利占国内总量的73.8%。")[0][4] is True  # a share with no area is a part
+
+
+def test_each_place_of_an_english_list_with_figures_is_the_area_of_its_own_figure():
+    found = identities("In 2023, CNIPA received 73,812 PCT applications. Guangdong remained by far the largest source, "
+                       "with 23,676 applications in 2023, followed by Beijing with 11,438, Jiangsu with 6,547 and "
+                       "Shanghai with 6,185.")
+    assert [(s, i, a) for s, i, _, a, *_ in found][1:] == [
+        ("23,676", "patent.pct.applications", "CN-GD"), ("11,438", "patent.pct.applications", "CN-BJ"),
+        ("6,547", "patent.pct.applications", "CN-JS"), ("6,185", "patent.pct.applications", "CN-SH")]

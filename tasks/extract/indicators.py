@@ -327,8 +327,11 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     if start is not None:
         return start
     indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
-    # A share names its place with the level before it: "上海市291803件,占10.80%".
-    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m) if m.role == "share" else None)
+    # A share names its place with the level before it ("上海市291803件,占10.80%"), and the first figure of a
+    # sentence with its subject ("Guangdong remained the largest source, with 23,676 applications").
+    first = not any(o.q.end <= m.q.start for o in metrics)
+    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m)
+                                  if m.role == "share" or first else None)
     partial, part = None, False
     if indicator:
         row = indicator_codes()[indicator]

@@ -63,6 +63,8 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
             gap = rest[(words[-1][1] if words else 0):w.start()]
             if (words and not SPACES.fullmatch(gap)) or (not words and gap.strip()):
                 break
+            if not words and w.group().lower() in p["drop_last"]:
+                break  # a connective right after the number starts another item ("6,547 and Shanghai with 6,185")
             if p["stop"].match(w.group()):
                 if w.group().lower() in p["skip_first"] and not words:
                     continue
