@@ -316,3 +316,13 @@ def test_each_place_of_an_english_list_with_figures_is_the_area_of_its_own_figur
     assert [(s, i, a) for s, i, _, a, *_ in found][1:] == [
         ("23,676", "patent.pct.applications", "CN-GD"), ("11,438", "patent.pct.applications", "CN-BJ"),
         ("6,547", "patent.pct.applications", "CN-JS"), ("6,185", "patent.pct.applications", "CN-SH")]
+
+
+def test_a_sentence_without_figures_that_opens_on_a_right_lends_it_to_figures_naming_only_a_measure():
+    found = identities("Integrated circuit layout designs also drew more interest. Registration applications reached "
+                       "5,176 in the first half of 2020, and 5,262 certificates were issued.")
+    assert [(s, i) for s, i, *_ in found] == [("5,176", "ic_layout.applications"), ("5,262", "ic_layout.registrations")]
+    # A right named late in such a sentence, or a figure naming no measure of its own, takes nothing.
+    later = identities("Third, we will protect the rights of foreign firms and their patents. More than 4,600 "
+                       "foreign-invested and joint ventures are in the protection centres.")
+    assert [(s, i) for s, i, *_ in later] == [("4,600", None)]

@@ -16,7 +16,7 @@ from tasks.common.dates import PubDate
 from tasks.common.rules import indicator_codes, rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
-from tasks.extract.indicators import Identity, identify
+from tasks.extract.indicators import Identity, identify, named_right
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.numbers import Quantity
 from tasks.extract.periods import assign_periods, title_year
@@ -86,6 +86,8 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None) -
     A whole figure of an indicator takes the indicator's category (SCHEMA.md), and so does a part that no
     keyword gave a category.
     """
+    if not metrics:
+        return named_right(text) or topic
     for m in metrics:
         m.identity = identify(text, m, metrics, topic)
         if m.identity.indicator and (m.identity.partial is False or m.category == "other"):

@@ -51,6 +51,7 @@ class Identity:
     inherited: bool = False  # the indicator is the one the text spoke of last, not named by the metric's own words
     part: bool = False  # the figure's words name a part (enterprises, a field), whether or not it is a share
     world_of: str | None = None  # the international filing indicator of which the figure is the world's total
+    right_only: bool = False  # named by a sentence without figures: a later figure takes only its right, with its own measure
 
     def spoken_of(self) -> Identity:
         """The identity a later figure that names nothing takes from this one (a world total's: its indicator's)."""
@@ -119,6 +120,7 @@ def _patterns() -> dict:
         "item_separator": re.compile(lex["respectively"]["item_separator"]),
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
+        "topic_right_chars": lex["scope"]["topic_right_chars"],
     }
     # One prefilter over every entry of the lists that _lexicon cuts (a phrase entry by its words).
     entries = [(kind, entry) for kind in FILTERED for entry in patterns[kind]]
@@ -379,7 +381,7 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
             indicator = _own_measure_code(indicator, m, clause) or indicator
         if indicator is not None:
             return indicator or None, whole, False, False
-        indicator = _inherited(m, clause, metrics, topic.indicator if topic else None)
+        indicator = _inherited(m, clause, metrics, topic)
         return indicator, clause, indicator is not None, indicator is not None
     return indicator or None, clause, False, False
 
@@ -493,30 +495,42 @@ def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
     return bool(p["content_word"].search(p["bare_fillers"].sub(" ", own)))
 
 
+def named_right(sentence: str) -> Identity | None:
+    """What a sentence without figures speaks of when it names an IP right ("Integrated circuit layout designs also
+    drew more interest."): the right, for later figures that name their own measure; None when it names none."""
+    p = _lexicon(sentence)
+    right = _first_listed(p["rights"], sentence[:p["topic_right_chars"]])
+    codes = [c for c in indicator_codes() if right and c.startswith(right + ".")]
+    return Identity(codes[0], partial=False, right_only=True) if codes else None
+
+
 def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
     """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
     before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
     return before[-1] if before else None
 
 
-def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: str | None) -> str | None:
+def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity | None) -> str | None:
     """The indicator spoken of before a figure that names nothing else: the last figure's of its sentence, else `topic`.
 
     A bare figure or an entry of a ranking takes either; one whose noun phrase is a filing word or a noun of the
     indicator ("1,667 cases were closed") too; one that has no noun phrase but other words before it only the
-    sentence's. One whose words name a measure of its own takes the indicator's right with that measure.
+    sentence's. One whose words name a measure of its own takes the indicator's right with that measure (the
+    only way to take a right named by a sentence without figures).
     """
     p = clause.lex
     if counts_entities(m, clause):
         return None
     same = _spoken_of(m, metrics)
     noun = m.noun.strip()
-    for indicator in (same, topic):
+    for indicator in (same, topic.indicator if topic else None):
         if not indicator or m.unit not in UNITS_OF[indicator_codes()[indicator]["unit"]]:
             continue
         measured = _own_measure_code(indicator, m, clause)
         if measured:
             return measured
+        if indicator != same and topic.right_only:
+            continue
         if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
                 or (noun and _fits(indicator, m, p)):
             return indicator
