@@ -326,3 +326,10 @@ def test_a_sentence_without_figures_that_opens_on_a_right_lends_it_to_figures_na
     later = identities("Third, we will protect the rights of foreign firms and their patents. More than 4,600 "
                        "foreign-invested and joint ventures are in the protection centres.")
     assert [(s, i) for s, i, *_ in later] == [("4,600", None)]
+
+
+def test_sums_pledges_raise_and_the_number_of_pledge_projects():
+    found = identities("Patent and trademark pledges in the first half of 2020 amounted to 85.3 billion yuan. In the "
+                       "first half of 2019, the number of pledge projects was 3,086.")
+    assert [(s, i, p) for s, i, _, _, p, _ in found] == [("85.3 billion yuan", "finance.pledge.amount", False),
+                                                        ("3,086", "finance.pledge.deals", False)]

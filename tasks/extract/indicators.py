@@ -121,6 +121,7 @@ def _patterns() -> dict:
         "before_chars": lex["scope"]["before_chars"],
         "after_chars": lex["scope"]["after_chars"],
         "topic_right_chars": lex["scope"]["topic_right_chars"],
+        "number_of": re.compile(lex["counted"]["number_of"]),
     }
     # One prefilter over every entry of the lists that _lexicon cuts (a phrase entry by its words).
     entries = [(kind, entry) for kind in FILTERED for entry in patterns[kind]]
@@ -197,8 +198,11 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
     phrase stands nearest before the number (a sentence names several things).
     """
     text = scope.text()
-    # What is counted: the noun after the number, or for a share or rank the words before it.
-    counted = (scope.noun.strip() or m.q.unit_token) if m.unit == "count" else scope.before
+    # What is counted: the noun after the number (without one, its measure word, or the thing "the number of" names
+    # before it: "the number of pledge projects was 3,086"), or for a share or rank the words before it.
+    number_of = scope.lex["number_of"].search(scope.own)
+    counted = (scope.noun.strip() or (number_of.group(1) if number_of else m.q.unit_token)) if m.unit == "count" \
+        else scope.before
     entities = counts_entities(m, scope)
     fitting = []
     for code, words, units, nouns, sentence_words in scope.lex["phrases"]:
