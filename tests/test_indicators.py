@@ -333,3 +333,18 @@ def test_sums_pledges_raise_and_the_number_of_pledge_projects():
                        "first half of 2019, the number of pledge projects was 3,086.")
     assert [(s, i, p) for s, i, _, _, p, _ in found] == [("85.3 billion yuan", "finance.pledge.amount", False),
                                                         ("3,086", "finance.pledge.deals", False)]
+
+
+def test_the_measure_a_figure_names_itself_wins_over_one_named_earlier_in_its_clause():
+    found = identities("By the end of 2016, total applications for agricultural PVRs exceeded 18,000 and total grants "
+                       "exceeded 8,000.")
+    assert [(s, i) for s, i, *_ in found] == [("18,000", "plant_variety.applications"), ("8,000", "plant_variety.grants")]
+
+
+def test_high_value_pendency_and_a_share_of_gdp():
+    found = identities("2019年,高价值专利审查周期压缩至17.3个月。The added value of patent-intensive industries hit "
+                       "12.13 trillion yuan in 2020, accounting for 11.97 percent of GDP.")
+    assert [(s, i, p) for s, i, _, _, p, _ in found] == [
+        ("17.3个月", "examination.high_value.pendency", False),
+        ("12.13 trillion yuan", "innovation.patent_intensive.value_added", False),
+        ("11.97 percent", "innovation.patent_intensive.gdp_share", False)]

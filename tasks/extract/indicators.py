@@ -229,7 +229,8 @@ def right_measure_code(scope: Scope, m: Metric) -> str | None:
         or _first_listed(p["rights"], scope.after)
     if right is None:
         return None
-    return _right_code(right, _first_listed(p["measures"], scope.text()), m, p)
+    measure = _first_listed(p["measures"], f"{scope.own} {scope.noun}") or _first_listed(p["measures"], scope.text())
+    return _right_code(right, measure, m, p)
 
 
 def _right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:
