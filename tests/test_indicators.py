@@ -348,3 +348,12 @@ def test_high_value_pendency_and_a_share_of_gdp():
         ("17.3个月", "examination.high_value.pendency", False),
         ("12.13 trillion yuan", "innovation.patent_intensive.value_added", False),
         ("11.97 percent", "innovation.patent_intensive.gdp_share", False)]
+
+
+def test_trade_balances_seized_goods_mediation_and_links_have_no_code():
+    found = identities("In the first half of 2018, the IP royalty deficit was 16.531 billion dollars. 2022年,办理维权援助申请"
+                       "7.1万件,受理知识产权纠纷调解8.8万件,删除侵权盗版链接362万条。")
+    assert [(s, i) for s, i, *_ in found] == [("16.531 billion dollars", None), ("7.1万件", None), ("8.8万件", None),
+                                             ("362万条", None)]
+    closed = identities("In 2020 the court closed 158 cases by mediation.")
+    assert [(s, i) for s, i, *_ in closed] == [("158", "enforcement.courts.cases")]
