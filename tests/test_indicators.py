@@ -357,3 +357,10 @@ def test_trade_balances_seized_goods_mediation_and_links_have_no_code():
                                              ("362万条", None)]
     closed = identities("In 2020 the court closed 158 cases by mediation.")
     assert [(s, i) for s, i, *_ in closed] == [("158", "enforcement.courts.cases")]
+
+
+def test_one_courts_cases_are_a_part_and_all_courts_cases_the_whole():
+    one = identities("In 2020, the Intellectual Property Court of the Supreme People's Court received 3,176 new cases.")
+    nationwide = identities("2020年全国法院共新收各类知识产权案件525618件。")
+    assert [(i, p) for _, i, _, _, p, _ in one + nationwide] == [("enforcement.courts.cases", True),
+                                                                ("enforcement.courts.cases", False)]

@@ -182,6 +182,9 @@ def check_lexicon() -> None:
     for measure in lexicon.get("measures", {}):
         if not any(code.endswith("." + measure) for code in codes):
             raise LexiconError(f"{path}: [measures] {measure!r} ends no indicator code")
+    for code in lexicon.get("partial", {}).get("whole_only_with", {}):
+        if code not in codes:
+            raise LexiconError(f"{path}: [partial.whole_only_with] names unknown indicator code {code!r}")
     for table in ("provinces", "countries"):
         for code in rules().areas[table]:
             if code not in area_codes():

@@ -95,6 +95,7 @@ def _patterns() -> dict:
         "areas": [(code, _words(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
         "partial": _words(lex["partial"]["words"]),
         "sub_kinds": _words(lex["partial"]["sub_kinds"]),
+        "whole_only_with": {code: _words(words) for code, words in lex["partial"]["whole_only_with"].items()},
         "frame": _words(lex["partial"]["frame"]),
         "origin_of_the_area": lex["origin_of_the_area"],
         "china_words": _words(lex["origin_of_the_area"]["china_words"]),
@@ -346,7 +347,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
             or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p))) \
             or (borrowed and area is None and _source_is_part(m, metrics, topic)) \
             or (borrowed and _ranks_a_holder(m, clause)) \
-            or (area is None and _framed_as_part(indicator, sentence, p))
+            or (area is None and _framed_as_part(indicator, sentence, p)) \
+            or (indicator in p["whole_only_with"] and not p["whole_only_with"][indicator].search(sentence))
         partial = (m.role == "share" and row["kind"] != "ratio" and area is None) or part
     origin = _nearest(p["origins"], clause) or (_nearest(p["origins"], whole) if used is whole else None)
     origin = origin or _origin_of_the_area(indicator, area, partial, p) \
