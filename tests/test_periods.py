@@ -84,3 +84,18 @@ def test_a_base_of_comparison_is_not_a_period():
     assert periods("an increase of 5.585 billion dollars over the same period of 2017") == []
     assert periods("比2015年增加3.9万件") == []
     assert periods("Compared with the same period in 2019, cases rose") == []
+
+
+def test_a_list_of_figures_each_followed_by_a_colon_and_its_description_takes_its_own_year():
+    from tasks.clean.text import clean_text
+    from tasks.extract import extract_metrics
+
+    text = ("China's IP year in numbers\n- 0.92 million: invention patents granted in 2023, up 15.3% on 2022.\n"
+            "- Nearly 4.4 million: trademarks registered in 2023.\n"
+            "- 46.15 million: valid registered trademarks at the end of 2023.\n"
+            "- About 74,000: international patent applications received by CNIPA under the Patent Cooperation "
+            "Treaty in 2023.\n")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["period"], r["indicator"]) for r in extract_metrics(clean, "2024-01-31")]
+    assert rows == [("0.92 million", "2023", "patent.invention.grants"), ("4.4 million", "2023", "trademark.registrations"),
+                    ("46.15 million", "@2023", "trademark.in_force"), ("74,000", "2023", "patent.pct.applications")]

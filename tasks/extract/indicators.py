@@ -230,8 +230,16 @@ def right_measure_code(scope: Scope, m: Metric) -> str | None:
         or _first_listed(p["rights"], scope.after)
     if right is None:
         return None
+    specific = _first_listed(p["rights"], scope.text())
+    if _is_generic(right) and specific and specific.split(".")[0] == right.split(".")[0]:
+        right = specific  # "international patent applications received ... under the Patent Cooperation Treaty"
     measure = _first_listed(p["measures"], f"{scope.own} {scope.noun}") or _first_listed(p["measures"], scope.text())
     return _right_code(right, measure, m, p)
+
+
+def _is_generic(right: str) -> bool:
+    """True for a right that covers its kinds ("patent.all", "trademark"), not one kind ("patent.pct")."""
+    return "." not in right or right.endswith(".all")
 
 
 def _right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tasks.common.rules import alternation, rules
-from tasks.extract.segment import clause_bounds
+from tasks.extract.segment import clause_bounds, label_end
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -56,7 +56,8 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
     number (nouns.toml).
     """
     p = _patterns()
-    rest = sentence[m.q.end:]
+    start = label_end(sentence, m.q.end)  # "4.4 million: trademarks registered in 2023"
+    rest = sentence[start:]
     if LATIN_START.match(rest):
         words: list[tuple[str, int]] = []
         for w in ENGLISH_WORD.finditer(rest[:p["after_chars"]]):
@@ -74,10 +75,10 @@ def noun_after(sentence: str, m: Metric) -> tuple[str, int]:
                 break
         while words and words[-1][0].lower() in p["drop_last"]:
             words.pop()
-        return " ".join(w for w, _ in words), m.q.end + (words[-1][1] if words else 0)
+        return " ".join(w for w, _ in words), start + (words[-1][1] if words else 0)
     stop = p["zh_end"].search(rest)
     noun = rest[:stop.start() if stop else p["zh_max_chars"]][:p["zh_max_chars"]]
-    return noun.strip(), m.q.end + len(noun)
+    return noun.strip(), start + len(noun)
 
 
 def metric_name(sentence: str, m: Metric, metrics: list[Metric], indicator_name: str = "") -> str:

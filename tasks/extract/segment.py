@@ -24,6 +24,7 @@ def _patterns() -> dict:
         "sentence_end": re.compile(f"{seg['sentence_end']}|{period}"),
         "item_start": re.compile(seg["item_start"]),
         "clause_break": re.compile(seg["clause_break"]),
+        "label_mark": re.compile(seg["label_mark"]),
         "cut_at": re.compile(seg["cut_at"]),
         "max_chars": rules().context["windows"]["max_sentence_chars"],
     }
@@ -91,10 +92,16 @@ def segment(text: str) -> list[Sentence]:
     return sentences
 
 
+def label_end(sentence: str, end: int) -> int:
+    """Where the description of a number starts: after a colon right after it ("4.4 million: trademarks ..."), else `end`."""
+    label = _patterns()["label_mark"].match(sentence, end)
+    return label.end() if label else end
+
+
 @lru_cache(maxsize=1024)  # the context rules ask for the clause of the same number several times
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """Start and end of the clause holding the span [start, end) of a sentence."""
     clause_break = _patterns()["clause_break"]
     left = max((m.end() for m in clause_break.finditer(sentence, 0, start)), default=0)
-    right = clause_break.search(sentence, end)
+    right = clause_break.search(sentence, label_end(sentence, end))  # "4.4 million: trademarks registered in 2023"
     return left, right.start() if right else len(sentence)
