@@ -364,3 +364,10 @@ def test_one_courts_cases_are_a_part_and_all_courts_cases_the_whole():
     nationwide = identities("2020年全国法院共新收各类知识产权案件525618件。")
     assert [(i, p) for _, i, _, _, p, _ in one + nationwide] == [("enforcement.courts.cases", True),
                                                                 ("enforcement.courts.cases", False)]
+
+
+def test_costs_saved_are_not_losses_recovered():
+    found = identities("In 2023, it helped enterprises recover economic losses of 6.89 billion yuan, and helped "
+                       "enterprises reduce rights protection costs of 390 million yuan.")
+    assert [(s, i) for s, i, *_ in found] == [("6.89 billion yuan", "enforcement.losses_recovered"),
+                                             ("390 million yuan", None)]
