@@ -144,7 +144,9 @@ def _lexicon(sentence: str) -> dict:
     for i in p["prefilter"].candidates(sentence):  # in list order, so each list keeps its order
         kind, entry = p["entries"][i]
         cut[kind].append(entry)
-    return p | cut
+    # Every scope is cut from the sentence: without a word of a part in it, no scope names a part.
+    names_a_part = bool(p["partial"].search(sentence) or p["sub_kinds"].search(sentence))
+    return p | cut | {"names_a_part": names_a_part}
 
 
 def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
@@ -242,9 +244,15 @@ def _is_generic(right: str) -> bool:
     return "." not in right or right.endswith(".all")
 
 
+@lru_cache(maxsize=None)
+def codes_of(right: str) -> tuple[str, ...]:
+    """The codes of indicators.csv under a right ("ic_layout" -> ic_layout.applications, ic_layout.registrations)."""
+    return tuple(c for c in indicator_codes() if c.startswith(right + "."))
+
+
 def _right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:
     """`<right>.<measure>` when the code list has it (or the measure's pair); the right's only code; a stock's in_force."""
-    codes = [c for c in indicator_codes() if c.startswith(right + ".")]
+    codes = codes_of(right)
     if len(codes) == 1:
         return codes[0]
     if measure is None and m.period and m.period.startswith("@"):
@@ -301,6 +309,8 @@ def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) 
 
 def is_partial(indicator: str, scope: Scope) -> bool:
     """True when the words name a part (enterprises, a field, a programme) that is not in the indicator's own name."""
+    if not scope.lex["names_a_part"]:
+        return False  # the sentence holds no word of a part
     row = indicator_codes()[indicator]
     own_name = f"{row['name_en']} {row['name_zh']}".lower()
     text = scope.text()
@@ -513,10 +523,9 @@ def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
 def named_right(sentence: str) -> Identity | None:
     """What a sentence without figures speaks of when it names an IP right ("Integrated circuit layout designs also
     drew more interest."): the right, for later figures that name their own measure; None when it names none."""
-    p = _lexicon(sentence)
+    p = _patterns()
     right = _first_listed(p["rights"], sentence[:p["topic_right_chars"]])
-    codes = [c for c in indicator_codes() if right and c.startswith(right + ".")]
-    return Identity(codes[0], partial=False, right_only=True) if codes else None
+    return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
 
 
 def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
