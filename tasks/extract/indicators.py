@@ -35,7 +35,7 @@ UNITS_OF = {
     "rank": ("rank",),
 }
 # The phrase lists cut to the entries that may occur in a sentence (the others are read whole).
-FILTERED = ("phrases", "rights", "measures", "origins", "areas")
+FILTERED = ("phrases", "rights", "measures", "origins", "areas", "part_words")
 # Units that measure no indicator: streaks, multiples, durations.
 NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
@@ -95,6 +95,8 @@ def _patterns() -> dict:
         "areas": [(code, _words(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
         "partial": _words(lex["partial"]["words"]),
         "sub_kinds": _words(lex["partial"]["sub_kinds"]),
+        # each word of a part alone, for the prefilter: a sentence holding none names no part
+        "part_words": [(word, _words([word])) for word in lex["partial"]["words"] + lex["partial"]["sub_kinds"]],
         "whole_only_with": {code: _words(words) for code, words in lex["partial"]["whole_only_with"].items()},
         "frame": _words(lex["partial"]["frame"]),
         "origin_of_the_area": lex["origin_of_the_area"],
@@ -144,9 +146,7 @@ def _lexicon(sentence: str) -> dict:
     for i in p["prefilter"].candidates(sentence):  # in list order, so each list keeps its order
         kind, entry = p["entries"][i]
         cut[kind].append(entry)
-    # Every scope is cut from the sentence: without a word of a part in it, no scope names a part.
-    names_a_part = bool(p["partial"].search(sentence) or p["sub_kinds"].search(sentence))
-    return p | cut | {"names_a_part": names_a_part}
+    return p | cut
 
 
 def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
@@ -309,8 +309,8 @@ def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) 
 
 def is_partial(indicator: str, scope: Scope) -> bool:
     """True when the words name a part (enterprises, a field, a programme) that is not in the indicator's own name."""
-    if not scope.lex["names_a_part"]:
-        return False  # the sentence holds no word of a part
+    if not scope.lex["part_words"]:
+        return False  # every scope is cut from the sentence, which holds no word of a part
     row = indicator_codes()[indicator]
     own_name = f"{row['name_en']} {row['name_zh']}".lower()
     text = scope.text()
@@ -524,7 +524,9 @@ def named_right(sentence: str) -> Identity | None:
     """What a sentence without figures speaks of when it names an IP right ("Integrated circuit layout designs also
     drew more interest."): the right, for later figures that name their own measure; None when it names none."""
     p = _patterns()
-    right = _first_listed(p["rights"], sentence[:p["topic_right_chars"]])
+    opening = sentence[:p["topic_right_chars"]]
+    entries = [p["entries"][i] for i in p["prefilter"].candidates(opening)]
+    right = _first_listed([entry for kind, entry in entries if kind == "rights"], opening)
     return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
 
 
