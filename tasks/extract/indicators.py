@@ -36,6 +36,9 @@ UNITS_OF = {
 }
 # The phrase lists cut to the entries that may occur in a sentence (the others are read whole).
 FILTERED = ("phrases", "rights", "measures", "origins", "areas", "part_words")
+# The entity nouns end the words before a count: only this many last characters are searched (the longest
+# noun of [counted] entity_nouns, "universities", has 12).
+ENTITY_NOUN_CHARS = 24
 # Units that measure no indicator: streaks, multiples, durations.
 NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
@@ -478,8 +481,8 @@ def counts_entities(m: Metric, scope: Scope) -> bool:
         return True
     if scope.noun.strip():
         return False
-    head = p["head_fillers"].sub("", scope.own.rstrip())
-    return bool(p["entity_nouns"].search(head))
+    head = p["head_fillers"].sub("", scope.own.rstrip()[-2 * ENTITY_NOUN_CHARS:])
+    return bool(p["entity_nouns"].search(head[-ENTITY_NOUN_CHARS:]))
 
 
 def _names_a_measure(noun: str, lex: dict) -> bool:
