@@ -206,9 +206,7 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
     text = scope.text()
     # What is counted: the noun after the number (without one, its measure word, or the thing "the number of" names
     # before it: "the number of pledge projects was 3,086"), or for a share or rank the words before it.
-    number_of = scope.lex["number_of"].search(scope.own)
-    counted = (scope.noun.strip() or (number_of.group(1) if number_of else m.q.unit_token)) if m.unit == "count" \
-        else scope.before
+    counted = (scope.noun.strip() or _number_of(scope) or m.q.unit_token) if m.unit == "count" else scope.before
     entities = counts_entities(m, scope)
     fitting = []
     for code, words, units, nouns, sentence_words in scope.lex["phrases"]:
@@ -223,6 +221,12 @@ def phrase_code(scope: Scope, m: Metric, sentence: str, nearest: bool) -> str | 
     return max(fitting, key=lambda f: f[0])[1] if fitting else None
 
 
+def _number_of(scope: Scope) -> str | None:
+    """X of "the number of X was" in the words before the number, else None."""
+    found = scope.lex["number_of"].search(scope.own)
+    return found.group(1) if found else None
+
+
 def right_measure_code(scope: Scope, m: Metric) -> str | None:
     """`<right>.<measure>` from the right the words name and what is counted of it, when the code list has it."""
     p = scope.lex
@@ -235,8 +239,8 @@ def right_measure_code(scope: Scope, m: Metric) -> str | None:
         or _first_listed(p["rights"], scope.after)
     if right is None:
         return None
-    specific = _first_listed(p["rights"], scope.text())
-    if _is_generic(right) and specific and specific.split(".")[0] == right.split(".")[0]:
+    specific = _first_listed(p["rights"], scope.text()) if _is_generic(right) else None
+    if specific and specific.split(".")[0] == right.split(".")[0]:
         right = specific  # "international patent applications received ... under the Patent Cooperation Treaty"
     measure = _first_listed(p["measures"], f"{scope.own} {scope.noun}") or _first_listed(p["measures"], scope.text())
     return _right_code(right, measure, m, p)
