@@ -276,7 +276,7 @@ def rule_modules_loaded() -> list:
 
     names = ["tasks.common.dates", "tasks.common.rules"]
     for package in (tasks.clean, tasks.extract):
-        names += [package.__name__] + [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+        names += [package.__name__] + [m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")]
     return [importlib.import_module(name) for name in names]
 
 

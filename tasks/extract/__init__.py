@@ -9,7 +9,8 @@ The package is split by concern, in the order a sentence goes through it:
 - periods.py: which period each statistic takes;
 - nouns.py: the phrase naming what is measured;
 - categories.py: the subject of each statistic;
-- indicators.py: what each statistic measures (indicator code, origin, area, partial);
+- indicators/: what each statistic measures (indicator code, origin, area, partial): scope.py the words
+  around a number, codes.py which code they name, dimensions.py origin, area and partial;
 - dedupe.py: a statistic stated twice in a document keeps one row;
 - document.py: the walk through a document that ties them together.
 The language data they read lives in tasks/lexicon/.

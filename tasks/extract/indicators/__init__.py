@@ -1,0 +1,196 @@
+"""What a metric measures: an indicator code of indicators.csv, whose filings it counts, where, and whether it is partial.
+
+The words that count are looked for in two rings around the number: its
+clause (the counted noun phrase, the words before the number, a few words
+after the noun phrase), then, when the clause names no indicator, the whole
+sentence. Other metrics' numbers and noun phrases are blanked out first, so a
+list gives each number its own words; a list distributed by "respectively" / 分别
+gives each figure the right in its position. tasks/lexicon/indicators.toml holds the
+phrases, areas.toml the places and indicators.csv the closed code list. A
+figure with an indicator that covers all of it (partial false) takes the
+indicator's category (SCHEMA.md).
+
+Modules: scope (the words around a number, Identity), codes (which code the
+words name), dimensions (origin, area, partial); this one reads a figure's
+identity from them, or from the figure or the text it goes on from.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tasks.common.rules import indicator_codes
+from tasks.extract.indicators.codes import (
+    UNITS_OF, codes_of, counts_entities, fits, indicator_of, names_a_measure, own_measure_code, respective_code,
+)
+from tasks.extract.indicators.dimensions import (
+    area_of, counts_the_world, framed_as_part, is_partial, origin_of_china, origin_of_the_area, source_is_part,
+    source_origin,
+)
+from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, scopes
+
+if TYPE_CHECKING:
+    from tasks.extract.statistics import Metric
+
+__all__ = ["Identity", "identify", "named_right"]
+
+
+# Units that measure no indicator: streaks, multiples, durations.
+NO_INDICATOR_UNITS = ("year", "multiple", "day")
+
+
+def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None) -> Identity:
+    """The indicator, origin, area and partial flag of one metric of a sentence.
+
+    The clause is read first; the sentence only when the clause names nothing,
+    and then a counted noun (enterprises, countries) must fit the indicator. A
+    bare figure that names nothing (a list line "上海市291803件,占10.80%") takes
+    `topic`, the identity the text spoke of last, when its unit fits. A figure that
+    takes its indicator from another one (borrowed) is a part when that one is,
+    unless it names its own area, and has its origin when it names none.
+    """
+    clause, whole = scopes(sentence, m, metrics)
+    p = clause.lex
+    start = _start_of_the_change(m, metrics, clause)
+    if start is not None:
+        return start
+    indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
+    # A share names its place with the level before it ("上海市291803件,占10.80%"), and the first figure of a
+    # sentence with its subject ("Guangdong remained the largest source, with 23,676 applications").
+    first = not any(o.q.end <= m.q.start for o in metrics)
+    area = area_of(clause, m) or (area_of(Scope(m.noun, whole.before, "", lex=p), m)
+                                  if m.role == "share" or first else None)
+    partial, part = None, False
+    if indicator:
+        row = indicator_codes()[indicator]
+        part = is_partial(indicator, clause) \
+            or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p))) \
+            or (borrowed and area is None and source_is_part(m, metrics, topic)) \
+            or (borrowed and _ranks_a_holder(m, clause)) \
+            or (area is None and framed_as_part(indicator, sentence, p)) \
+            or (indicator in p["whole_only_with"] and not p["whole_only_with"][indicator].search(sentence))
+        partial = (m.role == "share" and row["kind"] != "ratio" and area is None) or part
+    origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None)
+    origin = origin or origin_of_the_area(indicator, area, partial, p) \
+        or origin_of_china(indicator, m, clause, partial, area)
+    if borrowed and origin is None and area is None:
+        origin = source_origin(m, metrics)
+    if not inherited and counts_the_world(indicator, sentence, origin, area, partial, p):
+        return Identity(part=part, world_of=indicator)
+    return Identity(indicator, origin, area, partial, inherited, part)
+
+
+def _start_of_the_change(m: Metric, metrics: list[Metric], clause: Scope) -> Identity | None:
+    """The identity of X when the figure is Y of "from X to Y" (由X增加到Y), else None."""
+    before = [o for o in metrics if o.q.end <= m.q.start and o.unit == m.unit]
+    if before and m.role == before[-1].role and clause.lex["from_to"].match(clause.own):
+        return replace(before[-1].identity, inherited=True)
+    return None
+
+
+def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None, clause: Scope,
+                    whole: Scope) -> tuple[str | None, Scope, bool, bool]:
+    """(indicator, the scope that named it, inherited from the text before, borrowed from another figure)."""
+    if m.unit in NO_INDICATOR_UNITS:
+        return None, clause, False, False
+    indicator = respective_code(sentence, m, metrics, clause.lex) or _own_or_clause_code(clause, m, sentence)
+    if indicator is None and m.unit == "percent":
+        # A share or rate that names nothing in its clause is about the figure before it
+        # ("815,000 abnormal applications ..., with a withdrawal rate of more than 90%").
+        before = [o for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+        if before:
+            return before[-1].identity.indicator, clause, False, True
+    if indicator is None:
+        indicator = indicator_of(whole, m, sentence, nearest=True)
+        if indicator and m.unit == "count" and m.role != "rank" and m.noun.strip() and not fits(indicator, m, clause.lex):
+            indicator = None
+        if indicator:  # the sentence names it; the figure's own words may name which measure of it ("其中出口额")
+            indicator = own_measure_code(indicator, m, clause) or indicator
+        if indicator is not None:
+            return indicator or None, whole, False, False
+        indicator = _inherited(m, clause, metrics, topic)
+        return indicator, clause, indicator is not None, indicator is not None
+    return indicator or None, clause, False, False
+
+
+def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
+    """The indicator the figure's own words name (since the figure before it, with its noun phrase), else its clause's
+    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
+    own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
+    return own if own is not None else indicator_of(clause, m, sentence)
+
+
+def _is_bare(m: Metric, clause: Scope) -> bool:
+    """True when a figure's own words name nothing of its own: no noun phrase but a filing word ("applications"), no
+    measure word of holders or places, and before it in its clause only a place, an origin, punctuation and a few
+    fillers ("上海市291803件", "占10.80%", "国内申请人提交4.22万件", "Japan (52,660 applications)")."""
+    p = clause.lex
+    if (m.noun.strip() and not names_a_measure(m.noun, p)) or p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return False
+    own = clause.own
+    for _, pattern in p["areas"] + p["origins"]:
+        own = pattern.sub(" ", own)
+    return not p["content_word"].search(p["bare_fillers"].sub(" ", own))
+
+
+def _is_ranked_entry(m: Metric, clause: Scope) -> bool:
+    """True when a figure is an entry of a ranking: "Samsung Electronics (2,334)", "美国以59056件居次"."""
+    p = clause.lex
+    if p["entity_measure_words"].fullmatch(m.q.unit_token):
+        return False
+    return bool((p["entry_before"].search(clause.before) and p["entry_after"].match(clause.after))
+                or (p["ranked_before"].search(clause.before) and p["ranked_after"].search(f"{m.noun} {clause.after}")))
+
+
+def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
+    """True when an entry of a ranking names more than a place: a company or a university ("三星电子以4387件居次")."""
+    if not _is_ranked_entry(m, clause):
+        return False
+    p = clause.lex
+    own = p["ranked_before"].sub(" ", p["entry_before"].sub(" ", p["entry_name_start"].sub("", clause.own)))
+    for _, pattern in p["areas"] + p["origins"]:
+        own = pattern.sub(" ", own)
+    return bool(p["content_word"].search(p["bare_fillers"].sub(" ", own)))
+
+
+def named_right(sentence: str) -> Identity | None:
+    """What a sentence without figures speaks of when it names an IP right ("Integrated circuit layout designs also
+    drew more interest."): the right, for later figures that name their own measure; None when it names none."""
+    p = lexicon_patterns()
+    opening = sentence[:p["topic_right_chars"]]
+    entries = [p["entries"][i] for i in p["prefilter"].candidates(opening)]
+    right = first_listed([entry for kind, entry in entries if kind == "rights"], opening)
+    return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
+
+
+def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
+    """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
+    before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
+    return before[-1] if before else None
+
+
+def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity | None) -> str | None:
+    """The indicator spoken of before a figure that names nothing else: the last figure's of its sentence, else `topic`.
+
+    A bare figure or an entry of a ranking takes either; one whose noun phrase is a filing word or a noun of the
+    indicator ("1,667 cases were closed") too; one that has no noun phrase but other words before it only the
+    sentence's. One whose words name a measure of its own takes the indicator's right with that measure (the
+    only way to take a right named by a sentence without figures).
+    """
+    p = clause.lex
+    if counts_entities(m, clause):
+        return None
+    same = _spoken_of(m, metrics)
+    noun = m.noun.strip()
+    for indicator in (same, topic.indicator if topic else None):
+        if not indicator or m.unit not in UNITS_OF[indicator_codes()[indicator]["unit"]]:
+            continue
+        measured = own_measure_code(indicator, m, clause)
+        if measured:
+            return measured
+        if indicator != same and topic.right_only:
+            continue
+        if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
+                or (noun and fits(indicator, m, p)):
+            return indicator
+    return None
