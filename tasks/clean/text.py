@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -21,9 +22,6 @@ from tasks.common.prefilter import PatternSet
 from tasks.common.rules import anchored_at_start, any_of, rules
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 # Terminal escape sequences (colour codes in captured console output): the
@@ -157,7 +155,7 @@ def detect_script(text: str) -> str:
     """`hant`, `hans` or `latin`: the script of the body as written."""
     han = Counter(HAN.findall(text))
     n_han = sum(han.values())
-    n_latin = len(LATIN_LETTER.findall(text))
+    n_latin = sum(map(text.count, string.ascii_letters))  # counting each letter is faster than a list of matches
     if n_han == 0 or n_han < rules().script["zh_min_han_share"] * (n_han + n_latin):
         return "latin"
     # One call for every distinct character; a line break between them keeps each converted alone.

@@ -221,3 +221,17 @@ def anchored_at_start(pattern: str) -> bool:
 
     items = list(_parser.parse(pattern))
     return bool(items) and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING, c.AT_BEGINNING_LINE, c.AT_BEGINNING_STRING)
+
+
+def blank_end_width(pattern: str) -> int | None:
+    """How far before the trailing blanks a match of a regex ending in `\\s*$` can start; None when unbounded or not such a regex.
+
+    A "before" pattern of context.toml then needs searching only that many characters before the end.
+    """
+    from re import _constants as c, _parser  # noqa: PLC0415 - the parser of the running Python's own `re`
+
+    items = list(_parser.parse(pattern))
+    if not pattern.endswith(r"\s*$") or not items or items[-1] != (c.AT, c.AT_END):
+        return None
+    width = _parser.parse(pattern[:-len(r"\s*$")]).getwidth()[1]
+    return width if width < c.MAXREPEAT else None

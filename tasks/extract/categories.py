@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_left
 from functools import lru_cache
+from re import _constants, _parser  # the parser of the running Python's own `re`
 from typing import TYPE_CHECKING
 
 from tasks.common.prefilter import PatternSet
@@ -36,12 +38,15 @@ def _patterns() -> dict:
     }
 
 
-def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern, PatternSet]:
-    """(Latin, Chinese) keyword regexes with one named group per category, in priority order, and the set of both.
+def _keyword_patterns(cat: dict) -> tuple[dict[str, re.Pattern], re.Pattern, PatternSet]:
+    """(Latin keyword regexes by first letter, Chinese keyword regex, the set of both scripts).
 
-    Split by script so each scans fast: Latin keywords start at a word start,
-    Chinese ones at a character that occurs in some Chinese keyword. The set
-    tells which of the two may match a text at all.
+    Each regex has one named group per category, in priority order. Split by
+    script so each scans fast: Latin keywords start at a word start, Chinese
+    ones at a character that occurs in some Chinese keyword. A Latin word is
+    tried only against the keywords that can start with its first letter (a
+    keyword left out cannot match there, so the first that matches is the
+    same). The set tells which of the two scripts may match a text at all.
     """
     def alternation(keep) -> str:
         groups = []
@@ -55,24 +60,46 @@ def _keyword_patterns(cat: dict) -> tuple[re.Pattern, re.Pattern, PatternSet]:
     chars = sorted({ch for words in cat["keywords"].values() for w in words for ch in w if HAN.match(ch)})
     latin = f"(?i)(?<![A-Za-z])(?:{alternation(lambda w: not is_cjk(w))})"
     chinese = f"(?=[{''.join(chars)}])(?:{alternation(is_cjk)})"
-    return re.compile(latin, re.M), re.compile(chinese, re.M), PatternSet([latin, chinese])
+    by_letter = {}
+    for letter in string.ascii_lowercase:
+        words = alternation(lambda w: not is_cjk(w) and _first_letter(w) in (letter, None))
+        if words:
+            by_letter[letter] = re.compile(f"(?i)(?<![A-Za-z])(?:{words})", re.M)
+    return by_letter, re.compile(chinese, re.M), PatternSet([latin, chinese])
+
+
+def _first_letter(keyword: str) -> str | None:
+    """The lowercase ASCII letter every match of a Latin keyword starts with (after assertions), None when not one."""
+    for op, arg in _parser.parse(keyword):
+        if op in (_constants.AT, _constants.ASSERT, _constants.ASSERT_NOT):
+            continue
+        return chr(arg).lower() if op is _constants.LITERAL and chr(arg).isascii() and chr(arg).isalpha() else None
+    return None
 
 
 def keyword_hits(text: str) -> list[tuple[int, int, str]]:
     """(start, end, category) of every category keyword in a text (specific categories win overlaps)."""
-    latin, chinese, scripts = _patterns()["keywords"]
+    by_letter, chinese, scripts = _patterns()["keywords"]
     may_match = scripts.candidates(text)
     hits = []
     if 0 in may_match:
         taken_to = 0
         # Latin keywords start at a word start: trying only those is twice as fast as a scan, same matches.
         for word in LATIN_WORD.finditer(text):
-            if word.start() >= taken_to and (k := latin.match(text, word.start())) and k.group():
+            start = word.start()
+            if start >= taken_to and (latin := by_letter.get(text[start].lower())) \
+                    and (k := latin.match(text, start)) and k.group():
                 hits.append((k.start(), k.end(), k.lastgroup))
                 taken_to = k.end()
     if 1 in may_match:
         hits += [(k.start(), k.end(), k.lastgroup) for k in chinese.finditer(text) if k.group()]
     return sorted(hits)
+
+
+@lru_cache(maxsize=8192)
+def phrase_hits(phrase: str) -> list[tuple[int, int, str]]:
+    """keyword_hits of a noun phrase (cached: the same phrases come back; callers do not change the list)."""
+    return keyword_hits(phrase)
 
 
 @lru_cache(maxsize=4096)
@@ -114,7 +141,7 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     chinese = not LATIN_START.match(sentence[m.q.end:]) and bool(HAN.search(sentence))
     blanked = [(o.q.start, max(o.q.end, o.noun_end)) for o in metrics if o is not m]
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
-    noun_hits = keyword_hits(m.noun)
+    noun_hits = phrase_hits(m.noun)
     strong = [h for h in noun_hits if not p["weak_heads"].fullmatch(m.noun[h[0]:h[1]])]
     found = pick_category([h for h in strong if h[2] not in generic] and strong or noun_hits, head_final=True)
     if found in generic:

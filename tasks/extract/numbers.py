@@ -12,6 +12,7 @@ tests/test_peer_suites.py runs other parsers' test cases against it.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,10 @@ import cn2an
 from text_to_num import text2num
 
 from tasks.common.rules import alternation, fold_case, rules
+
+
+# The letters of Latin words (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
+LATIN_LETTERS = string.ascii_letters + "\u0130\u0131\u017f\u212a"
 
 
 @dataclass(frozen=True)
@@ -59,26 +64,30 @@ def _patterns() -> dict:
         rf"|(?P<ord>\b(?:{ordinals})\b)"
     )
     core = rf"(?P<mix>{n['mixed']})|{plain}"
+    first_words = {fold_case(w) for w in [*n["number_words"], *n["ordinal_words"], *n["ordinal_tens"], "one", "a"]}
+    # A word can fold into a number word only when its first letter folds into the start of one.
+    starts = "".join(sorted({c for c in LATIN_LETTERS if any(w.startswith(fold_case(c)) for w in first_words)}))
     latin_units = {**n["currency_suffix"], **n["unit_suffix"]}
     unit_alt = alternation(list(latin_units) + [w for w in n["measure_words"]])
     return {
-        # Where a number can start: a digit, a Chinese numeral character or a Latin word
-        # (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
-        "number_start": re.compile(rf"[\d{numeral_chars}]|(?P<word>[A-Za-z\u0130\u0131\u017f\u212a]+)"),
+        # Where a number can start: a digit, a Chinese numeral character or a Latin word whose first letter
+        # may start a number word (a number is never read from inside a word: its readings start at \b).
+        "number_start": re.compile(rf"[\d{numeral_chars}]|(?P<word>(?<![{LATIN_LETTERS}])[{starts}][{LATIN_LETTERS}]*)"),
         "digit_chars": frozenset(n["digit_chars"]),
         "run_into_per": re.compile(n["run_into_per"]),
         "core": re.compile(core, re.I),
-        "first_words": {fold_case(w) for w in [*n["number_words"], *n["ordinal_words"], *n["ordinal_tens"], "one", "a"]},
+        "first_words": first_words,
         "core_plain": re.compile(plain, re.I),
-        "scale": re.compile(rf"^\s?(?P<scale>{alternation(n['scales'])})(?![a-z])", re.I),
-        "more": re.compile(rf"^\s?(?P<more>{alternation(n['more_suffixes'])})"),
+        # The scale, more, unit, tenths and letter-scale patterns are matched where the number ends (match(text, pos)).
+        "scale": re.compile(rf"\s?(?P<scale>{alternation(n['scales'])})(?![a-z])", re.I),
+        "more": re.compile(rf"\s?(?P<more>{alternation(n['more_suffixes'])})"),
         "tenths_max": n["tenths_max"],
         "hundred_percent": (n["hundred_percent"]["prefix"], n["hundred_percent"]["numeral"]),
         "lowercase_only": set(n.get("lowercase_only_units", [])),
-        "unit": re.compile(rf"^\s?(?P<unit>{unit_alt})(?![a-z])", re.I),
-        "tenths": re.compile(rf"^\s?{re.escape(n['tenths'])}(?!{alternation(n['tenths_not_before'])})"),
+        "unit": re.compile(rf"\s?(?P<unit>{unit_alt})(?![a-z])", re.I),
+        "tenths": re.compile(rf"\s?{re.escape(n['tenths'])}(?!{alternation(n['tenths_not_before'])})"),
         "prefix_currency": re.compile(rf"(?P<cur>{alternation(n['currency_prefix'])})\s?$", re.I),
-        "letter_scale": re.compile(rf"^(?P<scale>{alternation(n['currency_letter_scales'])})(?![a-z])", re.I),
+        "letter_scale": re.compile(rf"(?P<scale>{alternation(n['currency_letter_scales'])})(?![a-z])", re.I),
         "percent_prefix": re.compile(
             rf"(?<![{numeral_chars}\d])(?P<prefix>{alternation(n['percent_prefixes'])})\s?$"),
         "percent_factor": dict(n["percent_prefixes"]),
@@ -168,10 +177,12 @@ def _next_core(text: str, pos: int) -> re.Match | None:
     starts with one), which is several times faster than a regex scan.
     """
     p = _patterns()
+    first_words, core = p["first_words"], p["core"]
     for start in p["number_start"].finditer(text, pos):
-        if start.lastgroup == "word" and fold_case(start.group()) not in p["first_words"]:
+        # An ASCII word folds to its lower case (fold_case changes no ASCII letter but by case).
+        if (word := start["word"]) and (word.lower() if word.isascii() else fold_case(word)) not in first_words:
             continue
-        if m := p["core"].match(text, start.start()):
+        if m := core.match(text, start.start()):
             return m
     return None
 
@@ -194,38 +205,38 @@ def find_quantities(text: str) -> list[Quantity]:
         if number is None:
             continue
         end = core_end
-        more = p["more"].match(text[end:])
-        end += more.end() if more else 0
+        more = p["more"].match(text, end)
+        end = more.end() if more else end
         scale_value = 1.0
-        scale = p["scale"].match(text[end:]) if kind != "ordinal" else None
+        scale = p["scale"].match(text, end) if kind != "ordinal" else None
         if scale:
             scale_value = p["scales"][scale["scale"].lower()]
-            end += scale.end()
+            end = scale.end()
             if not more:
-                more = p["more"].match(text[end:])
-                end += more.end() if more else 0
-        unit_match = p["unit"].match(text[end:]) if kind != "ordinal" else None
+                more = p["more"].match(text, end)
+                end = more.end() if more else end
+        unit_match = p["unit"].match(text, end) if kind != "ordinal" else None
         if unit_match and unit_match["unit"].lower() in p["lowercase_only"] and unit_match["unit"] != unit_match["unit"].lower():
             unit_match = None  # "35 pct" is a percentage, "58,990 PCT applications" is not
         unit, unit_token, factor = "count", "", 1.0
         if unit_match:
             unit_token = unit_match["unit"]
             unit = _unit_of(unit_token)
-            end += unit_match.end()
+            end = unit_match.end()
         elif kind in ("arabic", "chinese") and not scale and number <= p["tenths_max"] and \
-                (tenths := p["tenths"].match(text[end:])):
+                (tenths := p["tenths"].match(text, end)):
             unit, unit_token, factor = "percent", tenths.group().strip(), 10.0
-            end += tenths.end()
+            end = tenths.end()
         start = core_start
         prefix = p["prefix_currency"].search(text, max(0, start - p["currency_prefix_chars"]), start)
         percent_prefix = p["percent_prefix"].search(text, max(0, start - p["percent_prefix_chars"]), start)
         if prefix and unit == "count" and kind != "ordinal":
             unit, unit_token = p["prefix_map"][prefix["cur"].lower()], prefix["cur"]
             start = prefix.start()
-            letter = p["letter_scale"].match(text[end:]) if not scale else None
+            letter = p["letter_scale"].match(text, end) if not scale else None
             if letter:
                 scale_value = p["letter_scales"][letter["scale"].lower()]
-                end += letter.end()
+                end = letter.end()
         elif percent_prefix and unit == "count" and kind != "ordinal":
             unit, unit_token = "percent", percent_prefix["prefix"]
             factor = p["percent_factor"][unit_token]

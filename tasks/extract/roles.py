@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from tasks.common.rules import rules
+from tasks.common.rules import blank_end_width, rules
 from tasks.extract.numbers import Quantity
 from tasks.extract.segment import clause_bounds
 
@@ -25,11 +25,11 @@ def _patterns() -> dict:
     ctx = rules().context
     windows = ctx["windows"]
     return {
-        "over_before": re.compile(ctx["qualifier"]["over_before"]),
+        "over_before": _before_pattern(ctx["qualifier"]["over_before"]),
         "over_after": re.compile(ctx["qualifier"]["over_after"]),
-        "under_before": re.compile(ctx["qualifier"]["under_before"]),
+        "under_before": _before_pattern(ctx["qualifier"]["under_before"]),
         "under_after": re.compile(ctx["qualifier"]["under_after"]),
-        "approx_before": re.compile(ctx["qualifier"]["approx_before"]),
+        "approx_before": _before_pattern(ctx["qualifier"]["approx_before"]),
         "approx_after": re.compile(ctx["qualifier"]["approx_after"]),
         "increase": re.compile(ctx["growth"]["increase"]),
         "decrease": re.compile(ctx["growth"]["decrease"]),
@@ -42,7 +42,7 @@ def _patterns() -> dict:
         "places_after": re.compile(ctx["places"]["after"]),
         "places_before": re.compile(ctx["places"]["before"]),
         "growth_window": ctx["windows"]["growth_before_chars"],
-        "change_abs": re.compile(ctx["change_abs"]["before"]),
+        "change_abs": _before_pattern(ctx["change_abs"]["before"]),
         "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
         "times_words": frozenset(w.lower() for w in ctx["multiple"]["event_words"]),
@@ -52,6 +52,17 @@ def _patterns() -> dict:
         "respectively_after_chars": windows["respectively_after_chars"],
         "respectively_before_chars": windows["respectively_before_chars"],
     }
+
+
+def _before_pattern(pattern: str) -> tuple[re.Pattern, int | None]:
+    """A "before" pattern compiled, with how far before the trailing blanks its matches can start (blank_end_width)."""
+    return re.compile(pattern), blank_end_width(pattern)
+
+
+def ends_with(before: tuple[re.Pattern, int | None], text: str) -> bool:
+    """True when a "before" pattern matches `text` (searched only where a match can start: same answer as a search)."""
+    pattern, width = before
+    return pattern.search(text, max(0, len(text.rstrip()) - width) if width is not None else 0) is not None
 
 
 def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
@@ -65,7 +76,7 @@ def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
         return "percent", "change_abs"
     if unit == "percent":
         return "percent", percent_role(sentence, q)
-    if p["change_abs"].search(before):
+    if ends_with(p["change_abs"], before):
         return ("rank" if q.unit_token in p["rank_measure_words"] else TABLE_UNIT.get(unit, unit)), "change_abs"
     if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
         return "rank", "change_abs"
@@ -93,11 +104,11 @@ def qualifier_of(sentence: str, q: Quantity) -> str | None:
     p = _patterns()
     before = sentence[max(0, q.start - p["qualifier_before_chars"]):q.start]
     after = sentence[q.end:q.end + p["qualifier_after_chars"]]
-    if q.suffix_more or p["over_before"].search(before) or p["over_after"].match(after):
+    if q.suffix_more or ends_with(p["over_before"], before) or p["over_after"].match(after):
         return "over"
-    if p["under_before"].search(before) or p["under_after"].match(after):
+    if ends_with(p["under_before"], before) or p["under_after"].match(after):
         return "under"
-    if p["approx_before"].search(before) or p["approx_after"].match(after):
+    if ends_with(p["approx_before"], before) or p["approx_after"].match(after):
         return "approx"
     return None
 
