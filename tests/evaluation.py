@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Callable
 
 from tasks.common.evaluate import predict, predicted_facts
 
@@ -16,9 +17,11 @@ def load_scorer(path: Path):
     return module
 
 
-def predict_jsonl(source: Path, out: Path) -> Path:
-    """Extract every document under source into a JSONL file the shared scorer reads."""
+def predict_jsonl(source: Path, out: Path, only: Callable[[str], bool] | None = None) -> Path:
+    """Extract every document under source (those whose name `only` accepts) into a JSONL file the shared scorer reads."""
     metrics, docs = predict(source)
+    if only is not None:
+        metrics, docs = [m for m in metrics if only(m["doc"])], [d for d in docs if only(d["doc"])]
     with open(out, "w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps({"type": "doc", "doc_name": doc["doc"], **{k: doc[k] for k in ("lang", "script", "published")}}) + "\n")
@@ -26,4 +29,12 @@ def predict_jsonl(source: Path, out: Path) -> Path:
             fh.write(json.dumps(metric, ensure_ascii=False, default=str) + "\n")
         for fact in predicted_facts(metrics, docs):
             fh.write(json.dumps({"type": "fact", **fact}, ensure_ascii=False, default=str) + "\n")
+    return out
+
+
+def gold_subset(gold: Path, out: Path, only: Callable[[str], bool]) -> Path:
+    """The rows of a gold JSONL file whose document `only` accepts (metrics, docs and their facts alike)."""
+    rows = [line for line in gold.read_text(encoding="utf-8").splitlines()
+            if line.strip() and only(json.loads(line)["doc"])]
+    out.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return out

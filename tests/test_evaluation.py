@@ -1,7 +1,8 @@
 """Evaluation gate: extraction quality on labelled documents may not fall below pinned floors.
 
 Two corpora: the five seeds (gold by the project, ../shared/gold) and the dev
-corpus of 24 unseen-style documents (tests/corpus). The floors sit just under
+corpus of 49 unseen-style documents (tests/corpus), also scored on its first 35
+documents alone, where issue 13's gates were set. The floors sit just under
 the figures measured when they were last raised; a change that lowers quality
 fails here. Raise them when quality improves.
 """
@@ -11,7 +12,7 @@ import pytest
 
 from tasks.common.evaluate import evaluate
 from tests.conftest import GOLD, ROOT, SCORER
-from tests.evaluation import load_scorer, predict_jsonl
+from tests.evaluation import gold_subset, load_scorer, predict_jsonl
 
 CORPUS = ROOT / "tests" / "corpus"
 # Measured on the seeds: precision 0.974, recall 1.000, F1 0.987; role, change_pct,
@@ -25,12 +26,24 @@ SEEDS = {
     # Measured: precision 0.938, recall 1.000, F1 0.968; n_sources and status right on every matched fact.
     "facts": {"f1": 0.96, "n_sources_accuracy": 0.99, "status_accuracy": 0.99},
 }
-# Measured on the dev corpus (35 documents, 959 statistics): precision 0.943, recall 0.966, F1 0.954;
-# role 0.990, change_pct 0.971, period 0.927, qualifier 0.995, category 0.889; lang, script, published 1.000.
-# The floors went down with the corpus, not the code: the gold of c01-c24 now follows SCHEMA's category rule
-# (PCT, Madrid, Hague and whole foreign-applicant rows take the right's category), and c25-c35 (tables,
-# Q&A transcripts, year-in-review lists, Big5/GBK pages restating other documents' facts) are new.
+# Measured on the whole dev corpus (49 documents, 1,486 statistics): precision 0.916, recall 0.867, F1 0.891;
+# role 0.984, change_pct 0.972, period 0.845, qualifier 0.991, category 0.840; lang, script 1.000, published 0.959.
+# The floors went down with the corpus, not the code: c36-c49 (issue 14: Taiwan's TIPO statistics with ROC years
+# and rankings, wire copy, local releases, transcripts, HTML and plain-text tables) are new, and the rules do not
+# read their forms yet (on those 14 documents alone: F1 0.761, period 0.638, category 0.715).
 DEV = {
+    "detection": {"f1": 0.89, "precision": 0.91, "recall": 0.86},
+    "attributes": {"role": 0.98, "change_pct": 0.97, "period": 0.84, "qualifier": 0.99, "category": 0.83},
+    "documents": {"lang": 1.0, "script": 1.0, "published": 0.95},
+    # Measured: indicator 0.849, origin 0.882, area 0.865, partial 0.834.
+    "indicators": {"indicator": 0.84, "origin": 0.88, "area": 0.86, "partial": 0.83},
+    # Measured: precision 0.748, recall 0.665, F1 0.704; n_sources right 0.878, status right 0.892.
+    "facts": {"f1": 0.70, "n_sources_accuracy": 0.87, "status_accuracy": 0.89},
+}
+# The dev corpus as issue 13 measured it (c01-c35, 959 statistics, 400 gold facts): its gates are pinned here.
+# Measured: precision 0.943, recall 0.966, F1 0.954; role 0.990, change_pct 0.971, period 0.927, qualifier 0.995,
+# category 0.889.
+DEV_C01_C35 = {
     "detection": {"f1": 0.95, "precision": 0.94, "recall": 0.96},
     "attributes": {"role": 0.98, "change_pct": 0.96, "period": 0.92, "qualifier": 0.99, "category": 0.88},
     "documents": {"lang": 1.0, "script": 1.0, "published": 1.0},
@@ -39,8 +52,15 @@ DEV = {
     # Measured: precision 0.870, recall 0.835, F1 0.852; n_sources right 0.949, status right 0.901 (asked: 0.85, 0.90).
     "facts": {"f1": 0.85, "n_sources_accuracy": 0.94, "status_accuracy": 0.90},
 }
-CASES = [(corpus, kind, name) for corpus, floors in (("seeds", SEEDS), ("dev", DEV))
-         for kind in floors for name in floors[kind]]
+FLOORS = {"seeds": SEEDS, "dev": DEV, "dev_c01_c35": DEV_C01_C35}
+
+
+def issue_13_documents(name: str) -> bool:
+    """True for the dev documents c01-c35 (the corpus issue 13's gates were set on)."""
+    return name.split("/")[-1][:3] <= "c35"
+
+
+CASES = [(corpus, kind, name) for corpus, floors in FLOORS.items() for kind in floors for name in floors[kind]]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +71,8 @@ def scores(seeds_dir, shared_dir, tmp_path_factory):
     results = {
         "seeds": scorer.score(str(GOLD), str(predict_jsonl(seeds_dir, out / "seeds.jsonl"))),
         "dev": scorer.score(str(CORPUS / "gold.jsonl"), str(predict_jsonl(CORPUS / "docs", out / "dev.jsonl"))),
+        "dev_c01_c35": scorer.score(str(gold_subset(CORPUS / "gold.jsonl", out / "gold13.jsonl", issue_13_documents)),
+                                    str(predict_jsonl(CORPUS / "docs", out / "dev13.jsonl", issue_13_documents))),
     }
     for name, r in results.items():
         print(f"\n{name}: precision {r['precision']} recall {r['recall']} f1 {r['f1']} "
@@ -63,7 +85,7 @@ def test_floor(scores, corpus, kind, name):
     result = scores[corpus]
     measured = {"detection": result, "attributes": result["attr_accuracy"], "documents": result["doc_accuracy"],
                 "indicators": result.get("id_accuracy", {}), "facts": result.get("facts", {})}[kind][name]
-    floor = (SEEDS if corpus == "seeds" else DEV)[kind][name]
+    floor = FLOORS[corpus][kind][name]
     assert measured >= floor, f"{corpus} {name} {measured} fell below its floor {floor}"
 
 
