@@ -99,3 +99,37 @@ def test_a_list_of_figures_each_followed_by_a_colon_and_its_description_takes_it
     rows = [(r["surface"], r["period"], r["indicator"]) for r in extract_metrics(clean, "2024-01-31")]
     assert rows == [("0.92 million", "2023", "patent.invention.grants"), ("4.4 million", "2023", "trademark.registrations"),
                     ("46.15 million", "@2023", "trademark.in_force"), ("74,000", "2023", "patent.pct.applications")]
+
+
+def _periods(text: str, published: str) -> list[tuple[str, str | None]]:
+    """(surface, period) of each metric of a text, cleaned first."""
+    from tasks.clean.text import clean_text
+    from tasks.extract import extract_metrics
+
+    clean, _ = clean_text(text, is_html=False)
+    return [(r["surface"], r["period"]) for r in extract_metrics(clean, published)]
+
+
+def test_the_first_six_months_and_january_to_june_are_the_first_half():
+    assert _periods("China granted 433,000 invention patents in the first six months of this year. From January to "
+                    "June, 249,000 malicious trademark applications were dealt with.", "2023-07-18") == [
+        ("433,000", "2023-H1"), ("249,000", "2023-H1")]
+    assert _periods("2024年1-3月,授权发明专利24.2万件。", "2024-04-20") == [("24.2万件", "2024-Q1")]
+
+
+def test_the_same_period_last_year_is_the_period_of_the_sentence_a_year_earlier():
+    assert _periods("China granted 433,000 invention patents in the first six months of this year, compared with "
+                    "393,000 in the same period last year.", "2023-07-18") == [
+        ("433,000", "2023-H1"), ("393,000", "2022-H1")]
+    assert _periods("2023年一季度,发明专利授权量占全市专利授权总量的比重为20.4%,去年同期为15.4%。", "2023-05-16") == [
+        ("20.4%", "2023-Q1"), ("15.4%", "2022-Q1")]
+
+
+def test_a_comparison_with_the_same_period_last_year_keeps_the_current_period():
+    assert _periods("2023年一季度,全市新增发明专利授权量6442件,较去年同期增加1200件。", "2023-05-16") == [
+        ("6442件", "2023-Q1"), ("1200件", "2023-Q1")]
+
+
+def test_a_stock_within_a_span_is_the_stock_at_its_end_and_a_cumulative_total_is_the_spans_flow():
+    assert _periods("2019年上半年,全省每万人口发明专利拥有量2.51件。", "2019-10-30") == [("2.51件", "@2019-06")]
+    assert _periods("2021年一季度,海关累计扣留侵权货物12885批。", "2021-05-10") == [("12885批", "2021-Q1")]

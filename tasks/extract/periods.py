@@ -13,7 +13,10 @@ from tasks.extract.timeexprs import TimeExpr, find_time_exprs
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-CONTEXT_FREE_KINDS = ("since", "context_year", "stock_context", "stock_now")
+CONTEXT_FREE_KINDS = ("since", "context_year", "stock_context", "stock_now", "same_period")
+# Kinds that no later sentence takes as its time scope: a span since a year, and "the same period last year".
+NOT_CARRIED = ("since", "same_period")
+YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 @lru_cache(maxsize=None)
@@ -23,6 +26,7 @@ def _patterns() -> dict:
     windows = r.context["windows"]
     return {
         "stock_words": re.compile(r.context["stock"]["words"]),
+        "cumulative_words": re.compile(r.context["stock"]["cumulative_words"]),
         "adjacent_gap": re.compile(r.periods["adjacent_gap"]),
         "title_scan_lines": windows["title_scan_lines"],
         "title_max_lines": windows["title_max_lines"],
@@ -47,15 +51,51 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
         if expr is None:
             continue
         earlier = [t for t in exprs if t.end <= m.q.start and t is not expr]
-        m.period = expr.period(published, _context_year(item_exprs, earlier, published=published))
-        if m.period and m.period.isdigit() and m.role in ("level", "share") and is_stock(sentence, m):
-            m.period = f"@{m.period}"
+        context_year = _context_year(item_exprs, earlier, published=published)
+        m.period = expr.period(published, context_year)
+        if expr.kind == "same_period":
+            base = next((found[-1] for found in ([t for t in scope if t.kind not in NOT_CARRIED]
+                                                 for scope in (exprs, carried, item_exprs)) if found), None)
+            m.period = same_period(expr, base.period(published, context_year) if base else None) or m.period
+        if m.period and m.role in ("level", "share") and is_stock(sentence, m, span=not m.period.isdigit()):
+            m.period = as_stock(m.period)
 
 
-def is_stock(sentence: str, m: Metric) -> bool:
-    """True when the words of the metric's clause make it a stock (holdings, valid, cumulative)."""
+def same_period(expr: TimeExpr, base: str | None) -> str | None:
+    """The period `base` a year earlier ("去年同期" of "2023-Q1" is "2022-Q1"), or in the year named; None without a base."""
+    if base is None:
+        return None
+    (offset,) = expr.parts
+    years = [int(y) for y in YEAR.findall(base)]
+    if not years:
+        return None
+    shift = offset if offset is not None else expr.year - years[-1]
+    return YEAR.sub(lambda y: str(int(y.group()) + shift), base)
+
+
+def as_stock(period: str) -> str:
+    """A stock at the end of a period: "2023" -> "@2023", "2019-H1" -> "@2019-06", "2023-Q1" -> "@2023-03"; others unchanged."""
+    if period.isdigit():
+        return f"@{period}"
+    year, _, rest = period.partition("-")
+    if not year.isdigit() or "/" in year:
+        return period
+    if rest in ("H1", "H2"):
+        return f"@{year}-{6 if rest == 'H1' else 12:02d}"
+    if rest.startswith("Q"):
+        return f"@{year}-{3 * int(rest[-1]):02d}"
+    if "/" in rest:  # "2023-01/2023-10"
+        return f"@{period.split('/')[1]}"
+    return period
+
+
+
+def is_stock(sentence: str, m: Metric, span: bool = False) -> bool:
+    """True when the words of the metric's clause make it a stock (holdings, valid, cumulative); over a span of months
+    (`span`) a cumulative total ("一季度累计…") is the span's flow, so only the other stock words count."""
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
-    return bool(_patterns()["stock_words"].search(sentence, c_start, c_end))
+    words = [w.group() for w in _patterns()["stock_words"].finditer(sentence, c_start, c_end)]
+    return any(not (span and _patterns()["cumulative_words"].fullmatch(w)) for w in words)
 
 
 def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric]) -> TimeExpr | None:

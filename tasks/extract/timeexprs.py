@@ -43,7 +43,7 @@ class TimeExpr:
                 return None
             if not published.month:
                 return f"{published.year}"
-            return f"{published.year}-01/{published.year}-{published.month:02d}"
+            return month_span(published.year, 1, published.month)
         if y is None:
             return None
         if self.kind == "year":
@@ -60,12 +60,25 @@ class TimeExpr:
             q1, q2 = self.parts
             return f"{y}-Q{q1}" if q1 == q2 else f"{y}-Q{q1}-Q{q2}"
         if self.kind == "months":
-            m1, m2 = self.parts
-            return f"{y}-{m1:02d}/{y}-{m2:02d}"
+            return month_span(y, *self.parts)
+        if self.kind == "same_period":
+            return f"{y}"  # without the period it repeats (tasks/extract/periods.py gives that), the year
         if self.kind == "since":
             end = context_year or (published.year if published else None)
             return f"{y}/{end}" if end and end > y else None
         raise ValueError(f"unknown time expression kind {self.kind!r}")
+
+
+def month_span(year: int, first: int, last: int) -> str:
+    """Months `first` to `last` of a year in SCHEMA's form: the year, a half or quarters by name, else "YYYY-MM/YYYY-MM"."""
+    if (first, last) == (1, 12):
+        return f"{year}"
+    if (first, last) in ((1, 6), (7, 12)):
+        return f"{year}-H{1 if first == 1 else 2}"
+    if first % 3 == 1 and last % 3 == 0:
+        q1, q2 = (first + 2) // 3, last // 3
+        return f"{year}-Q{q1}" if q1 == q2 else f"{year}-Q{q1}-Q{q2}"
+    return f"{year}-{first:02d}/{year}-{last:02d}"
 
 
 @lru_cache(maxsize=None)
@@ -124,6 +137,8 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
             return (1, quarters[g["q2"].lower()])
         q = quarters[g["q1"].lower()]
         return (q, q)
+    if kind == "same_period":  # the offset of a relative year ("去年同期": -1); None for a year named in digits
+        return (_part_numbers()["relative_years"][g["rel"].lower()] if g.get("rel") else None,)
     if kind == "months":
         m1 = month_number(g.get("m1") or g.get("monthname1") or "1")
         m2 = month_number(g.get("m2") or g["monthname2"])
