@@ -133,3 +133,13 @@ def test_a_comparison_with_the_same_period_last_year_keeps_the_current_period():
 def test_a_stock_within_a_span_is_the_stock_at_its_end_and_a_cumulative_total_is_the_spans_flow():
     assert _periods("2019年上半年,全省每万人口发明专利拥有量2.51件。", "2019-10-30") == [("2.51件", "@2019-06")]
     assert _periods("2021年一季度,海关累计扣留侵权货物12885批。", "2021-05-10") == [("12885批", "2021-Q1")]
+
+
+def test_a_span_of_years_is_the_period_of_the_figures_it_dates():
+    assert _periods("Chinese patentees obtained 178,000 invention patents in green technologies from 2016 to 2022, "
+                    "accounting for 31.9 percent of the global total.", "2023-07-18") == [
+        ("178,000", "2016/2022"), ("31.9 percent", "2016/2022")]
+    assert _periods("2016年至2020年,全国专利质押融资金额年均增长19%。", "2021-07-10") == [("19%", "2016/2020")]
+    # Two figures each with its own year are not a span.
+    assert _periods("The number rose from 6,418 in 2016 to 7,613 in 2022.", "2023-06-01") == [
+        ("6,418", "2016"), ("7,613", "2022")]

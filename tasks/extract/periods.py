@@ -13,9 +13,9 @@ from tasks.extract.timeexprs import TimeExpr, find_time_exprs
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-CONTEXT_FREE_KINDS = ("since", "context_year", "stock_context", "stock_now", "same_period")
-# Kinds that no later sentence takes as its time scope: a span since a year, and "the same period last year".
-NOT_CARRIED = ("since", "same_period")
+CONTEXT_FREE_KINDS = ("since", "years", "context_year", "stock_context", "stock_now", "same_period")
+# Kinds that no later sentence takes as its time scope: spans of years, and "the same period last year".
+NOT_CARRIED = ("since", "years", "same_period")
 YEAR = re.compile(r"(?:19|20)\d{2}")
 
 

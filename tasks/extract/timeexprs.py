@@ -63,6 +63,8 @@ class TimeExpr:
             return month_span(y, *self.parts)
         if self.kind == "same_period":
             return f"{y}"  # without the period it repeats (tasks/extract/periods.py gives that), the year
+        if self.kind == "years":
+            return f"{y}/{self.parts[0]}"
         if self.kind == "since":
             end = context_year or (published.year if published else None)
             return f"{y}/{end}" if end and end > y else None
@@ -137,6 +139,8 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
             return (1, quarters[g["q2"].lower()])
         q = quarters[g["q1"].lower()]
         return (q, q)
+    if kind == "years":
+        return (int(g["year2"]),) if int(g["year2"]) > int(g["year"]) else None
     if kind == "same_period":  # the offset of a relative year ("去年同期": -1); None for a year named in digits
         return (_part_numbers()["relative_years"][g["rel"].lower()] if g.get("rel") else None,)
     if kind == "months":
@@ -165,7 +169,7 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
                 continue
             anchor = m.start("year") if g.get("year") else m.start()
             comparison, window = _comparison_before()
-            if kind != "since" and comparison.search(sentence, max(0, anchor - window), anchor):
+            if kind not in ("since", "years") and comparison.search(sentence, max(0, anchor - window), anchor):
                 taken.append((m.start(), m.end()))
                 continue
             taken.append((m.start(), m.end()))
