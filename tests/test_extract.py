@@ -160,3 +160,25 @@ def test_a_column_of_bare_numbers_is_not_read_as_statistics():
 def test_first_place_written_as_a_word_is_a_rank():
     assert rows("我国数字经济核心产业发明专利授权量居全球首位。", "2025-09-12") == [
         ("首位", 1, "rank", "rank", None, None, None, "innovation")]
+
+
+def _role_growth(text: str, published: str = "2024-07-20") -> list[tuple]:
+    """(surface, unit, role, change_pct) of each metric of a clean text."""
+    return [(r["surface"], r["unit"], r["role"], r["change_pct"]) for r in extract_metrics(text, published)]
+
+
+def test_percentages_listed_together_share_the_first_ones_role():
+    assert _role_growth("In 2021, invention, utility model and design grants grew by 35.3%, 32.7% and 28.7% "
+                        "respectively.") == [("35.3%", "percent", "change_pct", None),
+                                             ("32.7%", "percent", "change_pct", None),
+                                             ("28.7%", "percent", "change_pct", None)]
+
+
+def test_a_rate_after_a_conversion_in_brackets_belongs_to_the_sum_converted():
+    assert _role_growth("2024年上半年,专利商标质押融资金额1800亿元(约合248亿美元),同比增长14.1%。") == [
+        ("1800亿元", "CNY", "level", 14.1), ("248亿美元", "USD", "level", None)]
+
+
+def test_a_rate_stated_for_each_level_before_it():
+    assert _role_growth("2021年,专利商标质押融资金额3098亿元,融资项目达1.7万项,同比增长均为42%左右。") == [
+        ("3098亿元", "CNY", "level", 42.0), ("1.7万项", "count", "level", 42.0)]

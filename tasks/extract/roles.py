@@ -38,6 +38,8 @@ def _patterns() -> dict:
         "to_share": re.compile(ctx["growth"]["to_share"]),
         "rate_list_gap": re.compile(ctx["growth"]["list_gap"]),
         "rate_to_level": re.compile(ctx["growth"]["to_level"]),
+        "each_before": re.compile(ctx["growth"]["each_before"]),
+        "conversion_gap": re.compile(ctx["growth"]["conversion_gap"]),
         "average": re.compile(ctx["growth"]["average"]),
         "places_after": re.compile(ctx["places"]["after"]),
         "places_before": re.compile(ctx["places"]["before"]),
@@ -125,6 +127,7 @@ def growth_sign(sentence: str, q: Quantity) -> float:
 def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
     """Give levels the growth rates stated for them; return the metrics that keep a row."""
     p = _patterns()
+    _roles_along_lists(sentence, metrics)
     rates = [m for m in metrics if m.role == "change_pct"
              and not p["average"].search(sentence, max(0, m.q.start - p["growth_window"]), m.q.start)]
     groups: list[list[Metric]] = []
@@ -146,6 +149,11 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
                 for level, rate in zip(targets, group):
                     level.change_pct, rate.attached_to = rate.value, level
             continue
+        if len(group) == 1 and p["each_before"].search(
+                sentence, max(0, group[0].q.start - p["growth_window"]), group[0].q.start) and len(levels) > 1:
+            for level in levels:  # "融资项目达1.7万项,惠及企业1.5万家,同比增长均为42%左右": each level grew by it
+                level.change_pct, group[0].attached_to = group[0].value, level
+            continue
         for rate in group:
             ahead = [m for m in metrics if m.role == "level" and m.unit != "percent" and m.change_pct is None
                      and m.q.start >= rate.q.end]
@@ -155,8 +163,30 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
             if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
                 continue
             level = levels.pop()
+            if levels and _converts(sentence, levels[-1], level):  # "1800亿元(248亿美元),同比增长14.1%"
+                level = levels.pop()
             level.change_pct, rate.attached_to = rate.value, level
     return [m for m in metrics if m.attached_to is None]
+
+
+MONEY_UNITS = ("CNY", "USD", "EUR")
+
+
+def _converts(sentence: str, level: Metric, conversion: Metric) -> bool:
+    """True when `conversion` is `level` in another currency, in brackets right after it ("180 billion yuan ($24.8 billion)")."""
+    return (level.unit in MONEY_UNITS and conversion.unit in MONEY_UNITS and level.unit != conversion.unit
+            and bool(_patterns()["conversion_gap"].fullmatch(sentence[level.q.end:conversion.q.start])))
+
+
+def _roles_along_lists(sentence: str, metrics: list[Metric]) -> None:
+    """Percentages listed together ("grew by 35.3%, 32.7% and 28.7% respectively") share the first one's role."""
+    p = _patterns()
+    percents = sorted((m for m in metrics if m.unit == "percent" and m.role in ("change_pct", "share")),
+                      key=lambda m: m.q.start)
+    for before, m in zip(percents, percents[1:]):
+        if m.role != before.role and p["rate_list_gap"].fullmatch(sentence[before.q.end:m.q.start]):
+            m.role = before.role
+            m.value = abs(m.value) * (growth_sign(sentence, m.q) if m.role == "change_pct" else 1.0)
 
 
 def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:
