@@ -182,3 +182,13 @@ def test_a_rate_after_a_conversion_in_brackets_belongs_to_the_sum_converted():
 def test_a_rate_stated_for_each_level_before_it():
     assert _role_growth("2021年,专利商标质押融资金额3098亿元,融资项目达1.7万项,同比增长均为42%左右。") == [
         ("3098亿元", "CNY", "level", 42.0), ("1.7万项", "count", "level", 42.0)]
+
+
+def test_an_absolute_change_named_after_or_before_the_number():
+    assert _role_growth("By the end of 2021, 298,000 domestic enterprises held valid invention patents, 52,000 more "
+                        "than a year earlier.") == [("298,000", "count", "level", None),
+                                                    ("52,000", "count", "change_abs", None)]
+    assert _role_growth("In 2021 the number was 792,000, up 114,000 over the end of 2020.")[1] == (
+        "114,000", "count", "change_abs", None)
+    assert _role_growth("China ranked 12th in the Global Innovation Index 2021, up two places from 2020.")[1] == (
+        "two", "rank", "change_abs", None)

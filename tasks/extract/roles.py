@@ -45,6 +45,7 @@ def _patterns() -> dict:
         "places_before": re.compile(ctx["places"]["before"]),
         "growth_window": ctx["windows"]["growth_before_chars"],
         "change_abs": _before_pattern(ctx["change_abs"]["before"]),
+        "change_abs_after": re.compile(ctx["change_abs"]["after"]),
         "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "times_after": re.compile(ctx["multiple"]["times_after"]),
         "times_words": frozenset(w.lower() for w in ctx["multiple"]["event_words"]),
@@ -78,10 +79,10 @@ def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
         return "percent", "change_abs"
     if unit == "percent":
         return "percent", percent_role(sentence, q)
-    if ends_with(p["change_abs"], before):
-        return ("rank" if q.unit_token in p["rank_measure_words"] else TABLE_UNIT.get(unit, unit)), "change_abs"
     if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
         return "rank", "change_abs"
+    if ends_with(p["change_abs"], before) or p["change_abs_after"].match(sentence, q.end):
+        return ("rank" if q.unit_token in p["rank_measure_words"] else TABLE_UNIT.get(unit, unit)), "change_abs"
     return TABLE_UNIT.get(unit, unit), "level"
 
 
