@@ -143,3 +143,20 @@ def test_a_span_of_years_is_the_period_of_the_figures_it_dates():
     # Two figures each with its own year are not a span.
     assert _periods("The number rose from 6,418 in 2016 to 7,613 in 2022.", "2023-06-01") == [
         ("6,418", "2016"), ("7,613", "2022")]
+
+
+def test_a_base_of_comparison_dates_only_its_own_figure_and_a_year_earlier_is_the_previous_year():
+    text = ("China filed 69,610 PCT applications in 2023, down 0.6 percent from 70,017 a year earlier. The United "
+            "States came second in 2023 with 55,678, down 5.3 percent from 58,823 in 2022, followed by Japan with "
+            "48,879. The Republic of Korea rose to 22,288.")
+    assert _periods(text, "2024-03-08") == [("69,610", "2023"), ("70,017", "2022"), ("55,678", "2023"),
+                                           ("58,823", "2022"), ("48,879", "2023"), ("22,288", "2023")]
+    assert _periods("The applications came from 2,195 enterprises in the first half of 2020, 2.1 times as many as a "
+                    "year earlier.", "2020-11-01")[1] == ("2.1 times", "2020-H1")
+
+
+def test_an_annual_flow_beside_a_year_end_stock_and_a_total_brought_to():
+    assert _periods("By the end of 2023, 2,508 geographical indication products were approved in total, with an annual "
+                    "output value of more than 800 billion yuan.", "2024-01-31")[1] == ("800 billion yuan", "2023")
+    assert _periods("It registered 13,000 layout designs in 2021, bringing the total to 52,000.", "2022-01-14") == [
+        ("13,000", "2021"), ("52,000", "@2021")]

@@ -19,7 +19,7 @@ from tasks.extract.dedupe import SeenStatistics
 from tasks.extract.indicators import Identity, identify, named_right
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.numbers import Quantity
-from tasks.extract.periods import NOT_CARRIED, assign_periods, title_year
+from tasks.extract.periods import assign_periods, scope_exprs, title_year
 from tasks.extract.roles import attach_growth
 from tasks.extract.segment import Sentence, segment, starts_item
 from tasks.extract.statistics import Metric, read_metrics
@@ -127,7 +127,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
                                                   item_exprs, item_head, pub, topic, doc_hits, seen)
         indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic)
-        carryable = [t for t in exprs if t.kind not in NOT_CARRIED]
+        carryable = scope_exprs(sentence.text, exprs)
         if carryable:
             carried = carryable
             paragraph_exprs += carryable

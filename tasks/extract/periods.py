@@ -17,6 +17,8 @@ CONTEXT_FREE_KINDS = ("since", "years", "context_year", "stock_context", "stock_
 # Kinds that no later sentence takes as its time scope: spans of years, and "the same period last year".
 NOT_CARRIED = ("since", "years", "same_period")
 YEAR = re.compile(r"(?:19|20)\d{2}")
+# How far before a time expression the words of a base of comparison are looked for (periods.toml base_before).
+BASE_CHARS = 40
 
 
 @lru_cache(maxsize=None)
@@ -27,6 +29,8 @@ def _patterns() -> dict:
     return {
         "stock_words": re.compile(r.context["stock"]["words"]),
         "cumulative_words": re.compile(r.context["stock"]["cumulative_words"]),
+        "annual_words": re.compile(r.context["stock"]["annual_words"]),
+        "base_before": re.compile(r.periods["base_before"]),
         "adjacent_gap": re.compile(r.periods["adjacent_gap"]),
         "title_scan_lines": windows["title_scan_lines"],
         "title_max_lines": windows["title_max_lines"],
@@ -59,6 +63,20 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
             m.period = same_period(expr, base.period(published, context_year) if base else None) or m.period
         if m.period and m.role in ("level", "share") and is_stock(sentence, m, span=not m.period.isdigit()):
             m.period = as_stock(m.period)
+        elif expr.kind == "stock_year" and _patterns()["annual_words"].search(sentence, *clause_bounds(sentence, m.q.start, m.q.end)):
+            m.period = m.period.lstrip("@") if m.period else m.period  # the year's flow, dated by its end
+
+
+def scope_exprs(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
+    """The time expressions of a sentence that later sentences take as their scope: not a span of years, not "the same
+    period last year", not the date of a base of comparison."""
+    return [t for t in undated_bases(sentence, exprs) if t.kind not in NOT_CARRIED]
+
+
+def undated_bases(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
+    """The time expressions without those that date a base of comparison only ("down 5.3 percent from 58,823 in 2022")."""
+    base = _patterns()["base_before"]
+    return [t for t in exprs if not base.search(sentence, max(0, t.start - BASE_CHARS), t.start)]
 
 
 def same_period(expr: TimeExpr, base: str | None) -> str | None:
@@ -112,7 +130,7 @@ def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Met
     ]
     if following:
         return following[0]
-    preceding = [t for t in exprs if t.end <= m.q.start]
+    preceding = [t for t in undated_bases(sentence, exprs) if t.end <= m.q.start]
     return preceding[-1] if preceding else None
 
 
