@@ -192,3 +192,14 @@ def test_an_absolute_change_named_after_or_before_the_number():
         "114,000", "count", "change_abs", None)
     assert _role_growth("China ranked 12th in the Global Innovation Index 2021, up two places from 2020.")[1] == (
         "two", "rank", "change_abs", None)
+
+
+def test_a_statistic_repeated_later_gives_the_first_row_what_it_lacks():
+    text = ("2017年我国发明专利申请量138.2万件。\n本报北京1月18日电 记者获悉:2017年,我国发明专利申请量为138.2万件,"
+            "同比增长14.2%。")
+    assert _role_growth(text, "2018-01-19") == [("138.2万件", "count", "level", 14.2)]
+
+
+def test_a_precise_value_of_another_area_is_another_statistic():
+    text = "2023年,广东省PCT国际专利申请23,676件。2023年,北京市商标申请23,676件。"
+    assert [r["area"] for r in extract_metrics(text, "2024-01-20")] == ["CN-GD", "CN-BJ"]

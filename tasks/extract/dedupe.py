@@ -26,16 +26,43 @@ def repeat_keys(row: dict) -> list[tuple]:
     return keys
 
 
+# Attributes a repeat may carry that the first statement lacks: each group is taken whole.
+FILLED = (("change_pct",), ("qualifier",), ("period", "period_start", "period_end", "period_year"),
+          ("indicator", "origin", "area", "partial"))
+# Attributes on which two statements of one statistic never differ (when both give them); a period or growth
+# rate may be misread in one of them, so they do not count.
+AGREEING = ("indicator", "origin", "area")
+
+
+def same_statistic(kept: dict, row: dict) -> bool:
+    """True when no attribute both statements give differs (a precise value of another indicator or area is another
+    statistic)."""
+    return all(kept[f] is None or row[f] is None or kept[f] == row[f] for f in AGREEING)
+
+
+def fill_from(kept: dict, row: dict) -> None:
+    """Give the row kept the attributes a repeat of it states and it lacks ("92.1万件" in the lead, "同比增长15.3%" later)."""
+    for group in FILLED:
+        if kept[group[0]] is None and row[group[0]] is not None:
+            kept.update({f: row[f] for f in group})
+    if kept["category"] == "other":
+        kept["category"] = row["category"]
+
+
 class SeenStatistics:
     """The statistics of a document read so far."""
 
     def __init__(self) -> None:
-        self._keys: set[tuple] = set()
+        self._rows: dict[tuple, dict] = {}
 
     def is_repeat(self, row: dict) -> bool:
-        """True when the row states a statistic already seen; else remember it."""
+        """True when the row states a statistic already seen (which then takes the attributes only the row gives);
+        else remember it."""
         keys = repeat_keys(row)
-        if any(k in self._keys for k in keys):
+        kept = next((self._rows[k] for k in keys if k in self._rows and same_statistic(self._rows[k], row)), None)
+        if kept is not None:
+            fill_from(kept, row)
             return True
-        self._keys.update(keys)
+        for key in keys:
+            self._rows.setdefault(key, row)
         return False
