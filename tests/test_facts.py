@@ -9,8 +9,9 @@ import pytest
 
 from schemas.tables import to_frame
 from tasks.common.chain import InProcess, run_pipeline
+from tasks.common.values import significant_digits
 from tasks.common.warehouse import read_table
-from tasks.load.facts import agree, build_facts, half_step, significant_digits
+from tasks.load.facts import agree, build_facts, half_step
 
 KEY = {"indicator": "patent.invention.grants", "origin": None, "area": None, "period": "2023", "role": "level"}
 

@@ -11,8 +11,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from tasks.common.chain import process_record
-from tasks.load.facts import FACT_KEY, agree, significant_digits
+from tasks.common.values import significant_digits
 from tasks.ingest import discover, ingest_files
+from tasks.load.facts import FACT_KEY, agree
 
 ATTRIBUTES = ("role", "change_pct", "period", "qualifier", "category")
 # Scored over the matched pairs: indicator over all of them, the others over those whose gold names an indicator.

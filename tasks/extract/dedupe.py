@@ -4,18 +4,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from tasks.common.rules import rules
+from tasks.common.values import significant_digits
 
 
 @lru_cache(maxsize=None)
 def _min_significant_digits() -> int:
     """Significant digits from which a value alone (with unit and role) identifies a statistic (context.toml [repeats])."""
     return rules().context["repeats"]["min_significant_digits"]
-
-
-def significant_digits(value: float) -> int:
-    """Significant digits of a value (921000 -> 3, 3072e8 -> 4, 12 -> 2): precise values rarely repeat by chance."""
-    digits = f"{abs(value):.6f}".replace(".", "").strip("0")
-    return len(digits)
 
 
 def repeat_keys(row: dict) -> list[tuple]:

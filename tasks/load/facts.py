@@ -18,6 +18,7 @@ import polars as pl
 
 from schemas.tables import empty_frame, polars_schema
 from tasks.common.rules import indicator_codes
+from tasks.common.values import significant_digits
 
 FACT_KEY = ("indicator", "origin", "area", "period", "role")
 STATEMENT_COLUMNS = ("metric_id", "doc_name", "value", "unit", "qualifier", "change_pct", "period_start",
@@ -37,11 +38,6 @@ def half_step(value: float) -> float:
     else:
         step = 10.0 ** (len(mantissa) - len(mantissa.rstrip("0")))
     return step / 2 * (10.0 ** int(exponent) if exponent else 1.0)
-
-
-def significant_digits(value: float) -> int:
-    """Significant digits of a value as stated (921000 -> 3, 3072e8 -> 4)."""
-    return len(f"{abs(value):.10g}".split("e")[0].replace(".", "").lstrip("0").rstrip("0"))
 
 
 def agree(a: dict, b: dict) -> bool:

@@ -1,0 +1,7 @@
+"""Properties of stated values shared by the stages (a statistic repeated in a document, a fact's most precise statement)."""
+from __future__ import annotations
+
+
+def significant_digits(value: float) -> int:
+    """Significant digits of a value as stated (921000 -> 3, 920000 -> 2, 3072e8 -> 4, 12.5 -> 3)."""
+    return len(f"{abs(value):.10g}".split("e")[0].replace(".", "").lstrip("0").rstrip("0"))
