@@ -203,3 +203,10 @@ def test_a_statistic_repeated_later_gives_the_first_row_what_it_lacks():
 def test_a_precise_value_of_another_area_is_another_statistic():
     text = "2023年,广东省PCT国际专利申请23,676件。2023年,北京市商标申请23,676件。"
     assert [r["area"] for r in extract_metrics(text, "2024-01-20")] == ["CN-GD", "CN-BJ"]
+
+
+def test_a_chinese_qualifier_before_the_whole_a_share_or_multiple_is_of():
+    found = [(r["surface"], r["qualifier"]) for r in extract_metrics(
+        "2024年,百强企业拥有有效发明专利超过深圳全市总量的44%,每万人口发明专利拥有量约为全国平均水平的5.7倍,"
+        "其中职务发明约占九成,融资超过人民币100亿元。", "2025-04-22")]
+    assert found == [("44%", "over"), ("5.7倍", "approx"), ("九成", "approx"), ("100亿元", "over")]
