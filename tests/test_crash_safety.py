@@ -21,7 +21,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from bench.synth import build
-from tasks.common.warehouse import read_table
+from tasks.common.warehouse import WarehouseNotFound, current_version, read_table
 from tests.conftest import ROOT
 
 DATA_TABLES = ("documents", "metrics", "rejects")
@@ -64,7 +64,9 @@ def tables(warehouse: Path) -> dict[str, pl.DataFrame]:
 def assert_readable(warehouse: Path, expected: dict[str, pl.DataFrame] | None) -> None:
     """pyarrow, polars and DuckDB read the tables of the last completed run (nothing when there was none)."""
     if expected is None:
-        assert not (warehouse / "metrics").exists() and read_table("metrics", warehouse).height == 0
+        assert not (warehouse / "metrics").exists() and current_version(warehouse) is None
+        with pytest.raises(WarehouseNotFound, match="nothing published there yet"):
+            read_table("metrics", warehouse)
         return
     for table, frame in expected.items():
         assert tables(warehouse)[table].equals(frame), table

@@ -6,14 +6,16 @@ only statistic is rejected, an empty file, a PDF, a duplicate: `metrics` is
 empty, `rejects` is not) and from an empty folder (every data table empty).
 Each notebook runs against each warehouse with nbclient in a `python3` kernel
 whose spec is written at test time for this interpreter, so neither a user's
-own kernels nor a missing one changes what runs. A failing cell raises
-nbclient's CellExecutionError, which fails the test.
+own kernels nor a missing one changes what runs; a copy of one notebook also
+runs from a folder outside the project. A failing cell raises nbclient's
+CellExecutionError, which fails the test.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import shutil
 import uuid
 from html import unescape
 from pathlib import Path
@@ -35,6 +37,8 @@ NAMES = ("warehouse_overview.ipynb", "quality.ipynb", "facts.ipynb")
 WAREHOUSES = ("seeds", "edge", "empty")
 # Warehouses without facts (`metrics` empty), on which facts.ipynb says so and draws nothing.
 DRAWS_NOTHING = {("facts.ipynb", "edge"), ("facts.ipynb", "empty")}
+# A copy of a notebook outside the project, run from its own folder on the seeds warehouse.
+COPIED = ("quality.ipynb", "seeds, copied elsewhere")
 CELL_TIMEOUT = 180  # seconds per cell; kernels start side by side on small machines
 KERNEL_NAME = "python3"
 
@@ -89,11 +93,11 @@ async def _execute_all(jobs: dict, kernel_specs: KernelSpecManager) -> dict:
     """Execute every (notebook, warehouse) job, a few kernels at a time; exceptions are returned, not raised."""
     gate = asyncio.Semaphore(max(2, min(4, os.cpu_count() or 1)))
 
-    async def run(notebook: str, warehouse: Path):
-        nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
+    async def run(notebook: Path, warehouse: Path):
+        nb = nbformat.read(notebook, as_version=4)
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=kernel_specs)
         client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
-                                startup_timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(NOTEBOOKS)}})
+                                startup_timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(notebook.parent)}})
         async with gate:
             # nbclient leaves a kernel manager it did not create running; cleanup_kc shuts the kernel down.
             await client.async_execute(cleanup_kc=True, env=kernel_env(warehouse))
@@ -105,9 +109,11 @@ async def _execute_all(jobs: dict, kernel_specs: KernelSpecManager) -> dict:
 
 
 @pytest.fixture(scope="module")
-def executed(warehouses, kernel_specs) -> dict:
-    """(notebook, warehouse name) -> the executed notebook, or the exception its execution raised."""
-    jobs = {(nb, name): (nb, warehouses[name]) for nb in NAMES for name in WAREHOUSES}
+def executed(warehouses, kernel_specs, tmp_path_factory) -> dict:
+    """(notebook, warehouse name) -> the executed notebook, or the exception its execution raised (COPIED too)."""
+    jobs = {(nb, name): (NOTEBOOKS / nb, warehouses[name]) for nb in NAMES for name in WAREHOUSES}
+    copy = shutil.copy(NOTEBOOKS / COPIED[0], tmp_path_factory.mktemp("elsewhere"))
+    jobs[COPIED] = (Path(copy), warehouses["seeds"])
     return asyncio.run(_execute_all(jobs, kernel_specs))
 
 
@@ -201,6 +207,13 @@ def test_quality_on_seeds(executed):
     assert "count" in units and "level" in units
     assert "nothing quarantined or skipped" in tagged_output(nb, "not-processed")
     assert figures(nb) >= 2
+
+
+@pytest.mark.slow
+def test_a_notebook_copied_outside_the_project_reads_the_warehouse(executed):
+    nb = notebook_run(executed, *COPIED)
+    per_document = [row[0] for row in table_rows(nb, "metrics-per-document")]
+    assert sorted(per_document) == sorted(p.name for p in SEEDS.iterdir())
 
 
 @pytest.mark.slow

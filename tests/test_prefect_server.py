@@ -56,7 +56,7 @@ def test_a_run_against_the_server_shows_in_the_ui_with_its_artifacts(server, tmp
     assert done.returncode == 0, done.stderr.decode()
     runs = httpx.post(f"{server['api']}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}).json()
     run = runs[0]
-    assert run["name"] == f"ipmetrics seeds -> {tmp_path / 'wh'}" and run["state_type"] == "COMPLETED"
+    assert run["name"] == "ipmetrics seeds -> wh" and run["state_type"] == "COMPLETED"
     artifacts = httpx.post(f"{server['api']}/artifacts/filter",
                            json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
     by_key = {a["key"]: a for a in artifacts}
@@ -132,5 +132,7 @@ def test_prefect_yaml_deploys_the_daily_deployment_for_workers(server):
     assert deployment["entrypoint"] == "flows/pipeline.py:pipeline"
     assert deployment["work_pool_name"] == "local-process" and deployment["paused"] is False
     assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 6 * * *"]
+    assert deployment["global_concurrency_limit"]["limit"] == 1
+    assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
     assert deployment["pull_steps"] == [
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]

@@ -12,10 +12,11 @@ import polars as pl
 import pytest
 
 from flows.cli import main
+from schemas.tables import TABLES, empty_frame
 from tasks.common.chain import InProcess, run_pipeline
 from tasks.common.report import facts_markdown, summary_markdown
 from tasks.common.series import SERIES_COLUMNS, format_value, name_sources, read_series, source_labels
-from tasks.common.warehouse import read_table
+from tasks.common.warehouse import WarehouseNotFound, publish, read_table
 
 GRANTS = "patent.invention.grants"
 DOCUMENTS = {
@@ -77,8 +78,14 @@ def test_read_series_names_an_unknown_indicator_and_the_codes_close_to_it(wareho
         read_series(GRANTS, origin="china", warehouse=warehouse)
 
 
-def test_read_series_of_a_warehouse_without_facts_is_empty(tmp_path):
-    assert read_series(GRANTS, warehouse=tmp_path).columns == SERIES_COLUMNS
+def test_read_series_of_a_warehouse_without_facts_is_empty_and_of_no_warehouse_raises(tmp_path, monkeypatch):
+    publish(tmp_path / "wh", {t: empty_frame(t) for t in TABLES}, "v1")
+    empty = read_series(GRANTS, warehouse=tmp_path / "wh")
+    assert empty.is_empty() and empty.columns == SERIES_COLUMNS
+    with pytest.raises(WarehouseNotFound, match=f"no warehouse at {tmp_path / 'typo'}: no such folder"):
+        read_series(GRANTS, warehouse=tmp_path / "typo")
+    monkeypatch.setenv("IPMETRICS_WAREHOUSE", str(tmp_path / "wh"))  # found without the argument
+    assert read_series(GRANTS).columns == SERIES_COLUMNS
 
 
 def test_sources_read_as_publisher_and_date_else_as_the_file_name():

@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -13,9 +19,11 @@ import pytest
 from schemas.tables import TABLES, empty_frame
 from schemas.tables import to_frame
 from tasks.common.warehouse import (
-    TableWriter, WarehouseBusy, current_version, file_pieces, locked, publish, read_table, remove_stale, sort_for_writing, sorted_pieces,
-    staging_dir,
+    WAREHOUSE_ENV, TableWriter, WarehouseBusy, WarehouseNotFound, current_version, default_warehouse, file_pieces,
+    find_warehouse, locked, publish, published_table, read_table, read_table_pandas, remove_stale, scan_table,
+    sort_for_writing, sorted_pieces, staging_dir,
 )
+from tests.conftest import ROOT
 
 
 def metrics_rows(n: int, category: str = "patent") -> pl.DataFrame:
@@ -42,8 +50,8 @@ def test_every_reader_sees_the_published_rows_with_partitions(tmp_path):
     assert got.height == 10 and got.schema["period_year"] == pl.Int64
     assert got.filter(pl.col("period_year").is_null()).height == 5
     # pandas: pyarrow cannot turn a null hive partition into a pandas dictionary,
-    # so pandas users read through polars or name the partition types.
-    assert read_table("metrics", tmp_path).to_pandas().shape[0] == 10
+    # so pandas users read through read_table_pandas or name the partition types.
+    assert read_table_pandas("metrics", tmp_path).shape[0] == 10
     assert pd.read_parquet(tmp_path / "metrics", partitioning=pads.HivePartitioning.discover()).shape[0] == 10
     assert duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/metrics/**/*.parquet', hive_partitioning=true) "
                       "where period_year = 2023").fetchall() == [(5,)]
@@ -95,8 +103,56 @@ def test_a_second_writer_is_refused_with_a_clear_message(tmp_path):
         pass
 
 
-def test_reading_before_any_run_gives_an_empty_table(tmp_path):
-    assert read_table("metrics", tmp_path).height == 0
+def test_reading_where_no_warehouse_is_published_raises_naming_the_path(tmp_path):
+    (tmp_path / "file").write_text("x")
+    for path, problem in ((tmp_path / "nope", "no such folder"), (tmp_path / "file", "it is a file, not a folder"),
+                          (tmp_path, "nothing published there yet")):
+        with pytest.raises(WarehouseNotFound, match=f"no warehouse at {re.escape(str(path))}: {problem}"):
+            read_table("metrics", path)
+        with pytest.raises(WarehouseNotFound, match=re.escape(str(path))):
+            scan_table("facts", path)
+    assert published_table(tmp_path, "metrics").is_empty()  # the load's view before the first run: nothing yet
+
+
+def test_a_table_missing_from_the_warehouse_or_unknown_raises(tmp_path):
+    publish(tmp_path, tables(2), "v1")
+    shutil.rmtree(current_version(tmp_path) / "facts")  # a version written before the table existed
+    with pytest.raises(WarehouseNotFound, match=f"no table 'facts' in the warehouse: {re.escape(str(tmp_path / 'facts'))}"):
+        read_table("facts", tmp_path)
+    assert published_table(tmp_path, "facts").is_empty()
+    with pytest.raises(ValueError, match="unknown table 'metric'; the tables are documents, metrics"):
+        read_table("metric", tmp_path)
+
+
+def test_the_warehouse_is_the_argument_else_the_environment_else_the_projects(tmp_path, monkeypatch):
+    monkeypatch.delenv(WAREHOUSE_ENV, raising=False)
+    assert find_warehouse() == default_warehouse() == ROOT / "warehouse"
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path))
+    assert find_warehouse() == tmp_path and find_warehouse("elsewhere") == Path("elsewhere")
+
+
+def test_a_reader_in_another_folder_finds_the_warehouse_from_the_package_and_the_environment(tmp_path):
+    publish(tmp_path / "wh", tables(3), "v1")
+    (tmp_path / "cwd").mkdir()
+    script = ("from tasks.common.warehouse import find_warehouse, read_table; import sys; print(find_warehouse()); "
+              "print(read_table('metrics').height) if len(sys.argv) > 1 else None")
+    env = {k: v for k, v in os.environ.items() if k != WAREHOUSE_ENV}
+
+    def where(*args: str, **extra: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", script, *args], cwd=tmp_path / "cwd", env=env | extra,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert where() == [str(ROOT / "warehouse")]  # not cwd/warehouse
+    assert where("read", IPMETRICS_WAREHOUSE=str(tmp_path / "wh")) == [str(tmp_path / "wh"), "3"]
+
+
+def test_the_pandas_reader_keeps_integer_partitions_as_nullable_integers(tmp_path):
+    publish(tmp_path, tables(4), "v1")
+    frame = read_table_pandas("metrics", tmp_path)
+    assert str(frame["period_year"].dtype) == "Int64" and str(frame["char_start"].dtype) == "Int64"
+    assert frame["period_year"].isna().sum() == 2 and frame["period_year"].dropna().tolist() == [2023, 2023]
 
 
 def test_an_unchanged_table_is_linked_not_rewritten(tmp_path):

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from tasks import ingest, load, validate
-from tasks.common import warehouse
+from tasks.common import parallel, warehouse
+from tasks.common.interrupt import STOP, Interrupted, ignore_signals, signal_of
 from tasks.common.rules import rules_version
 
 
@@ -109,6 +110,9 @@ class StageRunner(Protocol):
     def each(self, stage: str, calls: list[tuple]) -> list:
         """[STAGES[stage](*args) for args in calls], in order."""
 
+    def drain(self) -> None:
+        """Wait until no call is running any more (after an interruption: they stop at their next stop point)."""
+
 
 @dataclass
 class InProcess:
@@ -131,6 +135,9 @@ class InProcess:
         """Run a stage over its batches, one after the other."""
         return [self.once(stage, *args) for args in calls]
 
+    def drain(self) -> None:
+        """Nothing runs beside the caller."""
+
 
 @dataclass
 class RunResult:
@@ -141,63 +148,96 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def files_phrase(n: int) -> str:
+    """`1 file`, `3 files`."""
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+# Files of the documents table named in a run's log, at most.
+NAMED_IN_LOG = 20
+
+
+def log_not_processed(wh: Path, log: logging.Logger | logging.LoggerAdapter) -> None:
+    """One log line naming the published documents that were quarantined or skipped (the first NAMED_IN_LOG) and their count."""
+    import polars as pl
+
+    docs = warehouse.published_table(wh, "documents").filter(pl.col("status") != "ok")
+    if docs.height:
+        named = [f"{r['doc_name']} ({r['status']}: {r['reason']})" for r in docs.head(NAMED_IN_LOG).iter_rows(named=True)]
+        more = f"; and {docs.height - NAMED_IN_LOG} more" if docs.height > NAMED_IN_LOG else ""
+        log.warning("%s not processed: %s%s", files_phrase(docs.height), "; ".join(named), more)
+
+
 def run_pipeline(source: str, warehouse_dir: str, *, batch_size: int, keep_missing: bool, workers: int, run_id: str,
                  runner: StageRunner, log: logging.Logger | logging.LoggerAdapter) -> RunResult:
-    """Every file under `source` through the stages into the warehouse, in batches; one log line per stage."""
+    """Every file under `source` through the stages into the warehouse, in batches; one log line per stage.
+
+    SIGINT (KeyboardInterrupt) or SIGTERM (Prefect's TerminationSignal) stops the calls still running at their next
+    stop point and raises Interrupted, under the lock: the published version is left as it was.
+    """
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     wh = Path(warehouse_dir)
     seconds: dict[str, float] = {}
+    at = "start-up"  # the stage running
 
     def stage(name: str, calls: list[tuple]) -> list:
-        clock = time.perf_counter()
+        nonlocal at
+        at, clock = name, time.perf_counter()
         results = runner.each(name, calls)
         seconds[name] = time.perf_counter() - clock
         return results
 
-    with warehouse.locked(wh):
-        stale = warehouse.remove_stale(wh)
-        if stale:
-            log.warning("removed %d leftovers of an interrupted run: %s", len(stale), ", ".join(stale))
-        staging = warehouse.staging_dir(wh, run_id)
-        clock = time.perf_counter()
-        files = runner.once("discover", source)
-        batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)] or [[]]
-        n = len(batches)
-        seconds["discover"] = time.perf_counter() - clock
-        log.info("discover: %d files in %d batches of up to %d (%.1f s)", len(files), n, batch_size, seconds["discover"])
-        runner.expect(4 * n + 2)
+    with warehouse.locked(wh, reentrant=True):
+        before = warehouse.current_version(wh)
+        parallel.start_run()
+        try:
+            stale = warehouse.remove_stale(wh)
+            if stale:
+                log.warning("removed %d leftovers of an interrupted run: %s", len(stale), ", ".join(stale))
+            staging = warehouse.staging_dir(wh, run_id)
+            at, clock = "discover", time.perf_counter()
+            files = runner.once("discover", source)
+            batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)] or [[]]
+            n = len(batches)
+            seconds["discover"] = time.perf_counter() - clock
+            log.info("discover: %d files in %d batches of up to %d (%.1f s)", len(files), n, batch_size, seconds["discover"])
+            runner.expect(4 * n + 2)
 
-        batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
-        ingested = stage("ingest", [(b, warehouse_dir, d, workers) for b, d in zip(batches, batch_dirs)])
-        manifest = [row for rows in ingested for row in rows]
-        for row in manifest:
-            if row["status"] == "quarantined":
-                log.warning("quarantined %s: %s", row["doc_name"], row["reason"])
-        duplicates = ingest.find_duplicates(manifest)
-        count = {s: sum(r["status"] == s for r in manifest) for s in ("ok", "quarantined", "skipped")}
-        log.info("ingest: %d files, %d ok (%d unchanged since the last run), %d quarantined, %d skipped, %d duplicates (%.1f s)",
-                 len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
-                 count["skipped"], len(duplicates), seconds["ingest"])
+            batch_dirs = [staging / f"batch-{i:05d}" for i in range(1, n + 1)]
+            ingested = stage("ingest", [(b, warehouse_dir, d, workers) for b, d in zip(batches, batch_dirs)])
+            manifest = [row for rows in ingested for row in rows]
+            duplicates = ingest.find_duplicates(manifest)
+            count = {s: sum(r["status"] == s for r in manifest) for s in ("ok", "quarantined", "skipped")}
+            log.info("ingest: %d files, %d ok (%d unchanged since the last run), %d quarantined, %d skipped, %d duplicates (%.1f s)",
+                     len(manifest), count["ok"], sum(r["reused"] for r in manifest), count["quarantined"],
+                     count["skipped"], len(duplicates), seconds["ingest"])
 
-        # Batches whose files are all unchanged, quarantined or duplicates have nothing to clean, extract or validate.
-        busy = [d for d, rows in zip(batch_dirs, ingested)
-                if any(r["status"] == "ok" and not r["reused"] and r["doc_name"] not in duplicates for r in rows)]
-        runner.expect(1 + n + 3 * len(busy) + 1)
-        cleaned = sum(stage("clean", [(d, duplicates, workers) for d in busy]))
-        log.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
-        extracted = sum(stage("extract", [(d, workers) for d in busy]))
-        log.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
-        for name, error in load.stage_errors(batch_dirs).iter_rows():
-            log.warning("quarantined %s: %s", name, error)
-        checked = stage("validate", [(d,) for d in busy])
-        log.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
-                 seconds["validate"])
+            # Batches whose files are all unchanged, quarantined or duplicates have nothing to clean, extract or validate.
+            busy = [d for d, rows in zip(batch_dirs, ingested)
+                    if any(r["status"] == "ok" and not r["reused"] and r["doc_name"] not in duplicates for r in rows)]
+            runner.expect(1 + n + 3 * len(busy) + 1)
+            cleaned = sum(stage("clean", [(d, duplicates, workers) for d in busy]))
+            log.info("clean: %d documents (%.1f s)", cleaned, seconds["clean"])
+            extracted = sum(stage("extract", [(d, workers) for d in busy]))
+            log.info("extract: %d metrics (%.1f s)", extracted, seconds["extract"])
+            checked = stage("validate", [(d,) for d in busy])
+            log.info("validate: %d valid, %d rejected (%.1f s)", sum(c[0] for c in checked), sum(c[1] for c in checked),
+                     seconds["validate"])
 
-        clock = time.perf_counter()
-        run = load.RunInfo(run_id=run_id, source=source, started_at=started)
-        summary = runner.once("load", warehouse_dir, batch_dirs, duplicates, run, keep_missing)
-        seconds["load"] = time.perf_counter() - clock
-        log.info("load: published %d documents, %d metrics, %d rejected rows (%.1f s)", summary["docs_ok"],
-                 summary["metrics_valid"], summary["rows_rejected"], seconds["load"])
-        warehouse.remove_stale(wh)
+            at, clock = "load", time.perf_counter()
+            run = load.RunInfo(run_id=run_id, source=source, started_at=started)
+            summary = runner.once("load", warehouse_dir, batch_dirs, duplicates, run, keep_missing)
+            seconds["load"] = time.perf_counter() - clock
+            log.info("load: published %d documents, %d metrics, %d rejected rows (%.1f s)", summary["docs_ok"],
+                     summary["metrics_valid"], summary["rows_rejected"], seconds["load"])
+            at = "wrap-up"
+            log_not_processed(wh, log)
+            warehouse.remove_stale(wh)
+        except BaseException as exc:
+            if isinstance(exc, Exception) or (signum := signal_of(exc)) is None:
+                raise
+            ignore_signals()
+            STOP.set()
+            runner.drain()
+            raise Interrupted(at, signum, before, warehouse.current_version(wh)) from None
     return RunResult(summary=summary, duplicates=duplicates, seconds=seconds)

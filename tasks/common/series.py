@@ -15,19 +15,19 @@ import polars as pl
 
 from schemas.tables import AREAS, ORIGINS, ROLES
 from tasks.common.rules import indicator_codes
-from tasks.common.warehouse import read_table, scan_table
+from tasks.common.warehouse import find_warehouse, read_table, scan_table
 
 SERIES_COLUMNS = ["period", "period_start", "period_end", "value", "unit", "status", "n_sources", "sources",
                   "change_pct"]
 
 
-def known_indicators(warehouse: Path | str = "warehouse") -> list[str]:
+def known_indicators(warehouse: Path | str | None = None) -> list[str]:
     """The indicator codes: the closed list of the lexicon, with those of the warehouse's `indicators` table."""
     codes = set(indicator_codes()) | set(scan_table("indicators", warehouse).select("code").collect()["code"])
     return sorted(codes)
 
 
-def check_indicator(code: str, warehouse: Path | str = "warehouse") -> None:
+def check_indicator(code: str, warehouse: Path | str | None = None) -> None:
     """Raise ValueError naming `code` and the closest known codes when it is not an indicator code."""
     codes = known_indicators(warehouse)
     if code in codes:
@@ -40,7 +40,7 @@ def check_indicator(code: str, warehouse: Path | str = "warehouse") -> None:
 
 
 def read_series(indicator: str, origin: str | None = None, area: str | None = None,
-                warehouse: Path | str = "warehouse", *, role: str = "level") -> pl.DataFrame:
+                warehouse: Path | str | None = None, *, role: str = "level") -> pl.DataFrame:
     """One indicator over time, from the `facts` table: a row per period, sorted by period_end.
 
     `origin` None means all applicants (domestic or foreign for a part),
@@ -49,7 +49,10 @@ def read_series(indicator: str, origin: str | None = None, area: str | None = No
     stated about the indicator). Columns: period, period_start, period_end,
     value, unit, status (agreed / conflict), n_sources, sources (doc_name)
     and change_pct (the growth rate a source states for a level). Empty when
-    the warehouse holds no such fact; ValueError for an unknown code.
+    the warehouse holds no such fact; ValueError for an unknown code. The
+    warehouse is found as by `read_table`: the argument, else
+    $IPMETRICS_WAREHOUSE, else the project's `warehouse/`; WarehouseNotFound
+    (naming the path) when nothing is published there.
     """
     check_indicator(indicator, warehouse)
     for name, given, allowed in (("origin", origin, ORIGINS), ("area", area, AREAS), ("role", role, ROLES)):
@@ -127,7 +130,7 @@ def fact_key_label(row: dict) -> str:
     return " ".join([row["indicator"], *(e for e in extra if e)])
 
 
-def statements_of(facts: pl.DataFrame, warehouse: Path | str = "warehouse") -> pl.DataFrame:
+def statements_of(facts: pl.DataFrame, warehouse: Path | str | None = None) -> pl.DataFrame:
     """What each source of some facts states: fact_id, doc_name, surface, value, unit, qualifier (a row per `metrics`
     row the facts were made from), by fact, then value."""
     ids = facts.select("fact_id", "metric_ids").explode("metric_ids").rename({"metric_ids": "metric_id"})
@@ -166,7 +169,7 @@ def fact_cells(row: dict, labels: dict[str, str]) -> list[str]:
             "; ".join(name_sources(row["sources"], labels))]
 
 
-def facts_listing(warehouse: Path | str = "warehouse", indicator: str | None = None,
+def facts_listing(warehouse: Path | str | None = None, indicator: str | None = None,
                   conflicts: bool = False) -> list[str]:
     """The lines `ipmetrics facts` prints: a table of facts (of one indicator), and with `conflicts` only the facts
     in conflict, each followed by its values and what each source states (`*` marks the value the fact took)."""
@@ -186,7 +189,7 @@ def facts_listing(warehouse: Path | str = "warehouse", indicator: str | None = N
     n_conflicts = facts.filter(pl.col("status") == "conflict").height
     several = facts.filter(pl.col("n_sources") > 1).height
     if facts.is_empty():
-        return [f"no {'conflicts among the ' if conflicts else ''}{what}facts in {warehouse}"]
+        return [f"no {'conflicts among the ' if conflicts else ''}{what}facts in {find_warehouse(warehouse)}"]
     rows = facts.to_dicts()
     table = text_table(FACT_HEADER, [fact_cells(r, labels) for r in rows])
     lines = table[:1]

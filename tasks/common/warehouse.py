@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import quote, unquote
 
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import PARTITIONS, SORT_KEYS, TABLES, empty_frame, polars_schema
+from tasks.common.interrupt import stop_point
 
 VERSIONS = ".versions"
 STAGING = ".staging"
@@ -54,10 +56,20 @@ def current_version(warehouse: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
+# Warehouses whose lock this process holds (resolved paths).
+_HELD: set[Path] = set()
+
+
 @contextmanager
-def locked(warehouse: Path):
-    """Hold the warehouse's write lock; raise WarehouseBusy when another run holds it."""
+def locked(warehouse: Path, reentrant: bool = False) -> Iterator[None]:
+    """Hold the warehouse's write lock; raise WarehouseBusy when another run holds it.
+
+    reentrant: when this process holds the lock already (`ipmetrics run` takes it before Prefect starts), go on under it.
+    """
     warehouse = Path(warehouse)
+    if reentrant and warehouse.resolve() in _HELD:
+        yield
+        return
     warehouse.mkdir(parents=True, exist_ok=True)
     handle = open(warehouse / LOCK, "a+")
     try:
@@ -71,9 +83,11 @@ def locked(warehouse: Path):
     handle.truncate()
     handle.write(f"pid {os.getpid()}\n")
     handle.flush()
+    _HELD.add(warehouse.resolve())
     try:
         yield
     finally:
+        _HELD.discard(warehouse.resolve())
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 
@@ -383,6 +397,7 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
     A table given as None is unchanged: its files are hard-linked from the
     current version. A table may also be given as a function that writes it
     under the root it is given (a table too large to hold in memory).
+    An interrupted run stops before each table and before the swap (tasks.common.interrupt.Stopped).
     """
     warehouse = Path(warehouse)
     previous_root = current_version(warehouse)
@@ -394,6 +409,7 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
         shutil.rmtree(root)  # the leftover of a run killed while publishing
     root.mkdir(parents=True)
     for table, df in tables.items():
+        stop_point()
         if df is None:
             link_table(table, previous_root, root)
         elif callable(df):
@@ -402,6 +418,7 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
             write_table(df, table, root)
         _fault_delay()
     _fsync_tree(root)
+    stop_point()
     previous = current_version(warehouse)
     tmp_link = warehouse / f"{CURRENT}.new-{version}"
     tmp_link.unlink(missing_ok=True)
@@ -421,12 +438,48 @@ def publish(warehouse: Path, tables: dict[str, pl.DataFrame | Callable[[Path], N
     return root
 
 
-def scan_table(table: str, warehouse: Path | str = "warehouse") -> pl.LazyFrame:
-    """A lazy scan of a published table with its declared column types (empty before the first run)."""
+WAREHOUSE_ENV = "IPMETRICS_WAREHOUSE"
+
+
+class WarehouseNotFound(FileNotFoundError):
+    """A reader was given a folder that holds no published warehouse, or a table the warehouse lacks."""
+
+
+def default_warehouse() -> Path:
+    """The project's own `warehouse/` folder, found from this package's location (not the current folder)."""
+    return Path(__file__).resolve().parents[2] / "warehouse"
+
+
+def find_warehouse(warehouse: Path | str | None = None) -> Path:
+    """The warehouse readers use: the argument, else $IPMETRICS_WAREHOUSE, else the project's `warehouse/`."""
+    given = warehouse if warehouse is not None else os.environ.get(WAREHOUSE_ENV) or default_warehouse()
+    return Path(given).expanduser()
+
+
+def published_warehouse(warehouse: Path | str | None = None) -> Path:
+    """The warehouse `find_warehouse` finds, absolute; WarehouseNotFound naming it when nothing is published there."""
+    root = find_warehouse(warehouse).absolute()
+    if not root.exists():
+        problem = f"no such folder (give the folder `ipmetrics run --warehouse` wrote, or set {WAREHOUSE_ENV})"
+    elif not root.is_dir():
+        problem = "it is a file, not a folder"
+    elif current_version(root) is None:
+        problem = f"nothing published there yet (run `ipmetrics run --warehouse {root}` first)"
+    else:
+        return root
+    raise WarehouseNotFound(f"no warehouse at {root}: {problem}")
+
+
+def scan_table(table: str, warehouse: Path | str | None = None) -> pl.LazyFrame:
+    """A lazy scan of a published table with its declared column types, from the warehouse `find_warehouse` finds;
+    WarehouseNotFound naming the path when it or the table is not there."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; the tables are {', '.join(TABLES)}")
     schema = polars_schema(table)
-    path = table_path(Path(warehouse), table)
-    if not path.exists():
-        return empty_frame(table).lazy()
+    path = table_path(published_warehouse(warehouse), table)
+    if not path.is_dir():
+        raise WarehouseNotFound(f"no table {table!r} in the warehouse: {path} does not exist "
+                                "(a warehouse written before the table was added: run `ipmetrics run` again)")
     partitions = PARTITIONS[table]
     frame = pl.scan_parquet(
         str(path / "**" / "*.parquet"),
@@ -438,14 +491,25 @@ def scan_table(table: str, warehouse: Path | str = "warehouse") -> pl.LazyFrame:
     return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-def read_table(table: str, warehouse: Path | str = "warehouse") -> pl.DataFrame:
-    """Read a published table into polars with its declared column types, in the order of its sort keys."""
+def read_table(table: str, warehouse: Path | str | None = None) -> pl.DataFrame:
+    """Read a published table into polars with its declared column types, in the order of its sort keys (as `scan_table`)."""
     return scan_table(table, warehouse).sort(SORT_KEYS[table], nulls_last=True).collect()
 
 
+# pandas dtypes of the Arrow types pandas would otherwise turn into float64 or object when a value is null.
+PANDAS_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def read_table_pandas(table: str, warehouse: Path | str | None = None) -> pd.DataFrame:
+    """`read_table` as a pandas DataFrame whose integer and boolean columns stay nullable (period_year Int64, not float64)."""
+    return read_table(table, warehouse).to_pandas(types_mapper=PANDAS_NULLABLE.get)
+
+
 def published_table(warehouse: Path, table: str) -> pl.DataFrame:
-    """A table of the published version (empty before the first run)."""
-    return read_table(table, warehouse) if current_version(warehouse) else empty_frame(table)
+    """A table of the published version (empty before the first run, or when that version predates the table)."""
+    if current_version(warehouse) is None or not table_path(warehouse, table).is_dir():
+        return empty_frame(table)
+    return read_table(table, warehouse)
 
 
 def unchanged_documents(warehouse: Path, rules_version: str) -> dict[str, str]:
