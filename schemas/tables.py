@@ -57,7 +57,7 @@ class Metrics(pa.DataFrameModel):
     area: str = pa.Field(nullable=True, isin=AREAS, description="The one place the figure is about: ISO 3166-2:CN code of a mainland province (CN-GD), ISO 3166-1 alpha-2 code of any other country or economy (US, HK, TW); null for China as a whole.")
     partial: bool = pa.Field(nullable=True, description="For a row with an indicator: true when the figure covers only part of what the indicator counts (enterprises only, one city, a technology field); null when indicator is null.")
     metric: str = pa.Field(description="Short phrase from the text naming what is measured.")
-    sentence: str = pa.Field(str_length={"min_value": 1}, description="The sentence the number came from (clean, simplified text).")
+    sentence: str = pa.Field(str_length={"min_value": 1}, description="The sentence the number came from (clean, simplified text); for a cell of a table, its caption, headers and cell read as one sentence.")
     char_start: int = pa.Field(ge=0, description="Offset of the surface in the document's clean text.")
     char_end: int = pa.Field(ge=1, description="End offset (exclusive) of the surface in the document's clean text.")
     rules_version: str = pa.Field(description="Version of the rules that made the row: 12 hex digits hashing the lexicon files, the code of the ingest, clean and extract stages (and every project module it imports) and the versions of the libraries that decide rows. A new version re-extracts every document.")

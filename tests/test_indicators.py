@@ -233,7 +233,8 @@ def test_shares_of_technology_fields_measure_no_indicator():
 
 def test_entries_of_a_ranking_take_the_indicator_spoken_of_and_a_named_holder_is_partial():
     found = identities("2022年中国申请人共提交PCT国际专利申请70015件。美国以59056件居次；韩国三星电子以4387件居次。", "2023-03-01")
-    assert [(s, i, o, a, p) for s, i, o, a, p, _ in found] == [
+    # (居次, second place, is a rank row of its own: tests/test_taiwan.py)
+    assert [(s, i, o, a, p) for s, i, o, a, p, _ in found if s != "居次"] == [
         ("70015件", "patent.pct.applications", "domestic", None, False),
         ("59056件", "patent.pct.applications", "domestic", "US", False),
         ("4387件", "patent.pct.applications", None, "KR", True)]
@@ -371,3 +372,17 @@ def test_costs_saved_are_not_losses_recovered():
                        "enterprises reduce rights protection costs of 390 million yuan.")
     assert [(s, i) for s, i, *_ in found] == [("6.89 billion yuan", "enforcement.losses_recovered"),
                                              ("390 million yuan", None)]
+
+
+def test_a_foreign_offices_release_reports_that_offices_figures_and_countries_are_its_applicants():
+    text = ("智慧局公布114年专利申请统计\n114年,智慧局受理发明专利申请5万1,230件。外国人申请发明专利3万1,719件,"
+            "其中日本以1万2,524件居首。")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["indicator"], r["origin"], r["area"], r["partial"]) for r in extract_metrics(clean, "2026-02-27")
+            if r["unit"] == "count"]
+    assert rows == [("5万1,230件", "patent.invention.applications", None, "TW", False),
+                    ("3万1,719件", "patent.invention.applications", "foreign", "TW", False),
+                    ("1万2,524件", "patent.invention.applications", "foreign", "TW", True)]
+    # The same figures in a CNIPA report name their countries as areas, as before.
+    cn = identities("2023年,国家知识产权局受理PCT国际专利申请7.4万件。美国(59570件,增长1.9%)。")
+    assert cn[-1][3] == "US"

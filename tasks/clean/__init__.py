@@ -1,6 +1,7 @@
 """Clean stage: raw document text -> plain, normalised, simplified-Chinese text, with language, script, date, title and publisher.
 
-- text.py: HTML to visible text (lxml), pinyin annotations out, NFKC,
+- text.py: HTML to visible text (lxml; a table as rows of tab-separated cells, as is a
+  plain-text table), pinyin annotations out, NFKC,
   traditional to simplified (OpenCC), boilerplate lines and repeated
   paragraphs out, the script as written;
 - published.py: the publication date, as far as the text tells it;

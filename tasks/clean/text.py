@@ -3,7 +3,9 @@
 Hostile input is made harmless before anything else looks at it: control
 characters, invisible format characters (zero-width spaces, bidi marks, a
 BOM in mid-file) and terminal colour codes are removed, every kind of line
-break becomes "\n". Every rule's data lives in tasks/lexicon/.
+break becomes "\n". A table keeps its rows and cells: one line per row, the
+cells joined by a tab (tables.toml), from an HTML <table> or from a plain-text
+table's aligned columns. Every rule's data lives in tasks/lexicon/.
 """
 from __future__ import annotations
 
@@ -101,6 +103,20 @@ def _patterns() -> dict:
     }
 
 
+@lru_cache(maxsize=None)
+def _table_rules() -> dict:
+    """Compiled table rules of the clean stage (tables.toml): separator, column gap, figure cells, spans, caption label."""
+    t = rules().tables
+    return {
+        "separator": t["cells"]["separator"],
+        "column_gap": re.compile(t["cells"]["column_gap"]),
+        "figure": re.compile(t["cells"]["figure_pattern"]),
+        "max_chars": t["cells"]["max_chars"],
+        "max_span": t["cells"]["max_span"],
+        "label": re.compile(t["caption"]["label"]),
+    }
+
+
 def strip_controls(text: str) -> str:
     """Line breaks folded to "\\n"; terminal escapes, control and invisible format characters out."""
     text = LINE_BREAK.sub("\n", text)
@@ -109,14 +125,88 @@ def strip_controls(text: str) -> str:
     return CONTROL.sub("", text)
 
 
+def _cell_text(cell: etree._Element) -> str:
+    """The visible text of a table cell on one line, white space collapsed."""
+    return " ".join(" ".join(cell.itertext()).split())
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    """A cell's colspan or rowspan (1 when missing or not a number; at most tables.toml max_span)."""
+    value = cell.get(name, "1").strip()
+    return min(int(value), _table_rules()["max_span"]) if value.isdigit() and int(value) > 0 else 1
+
+
+def _fill_spanned(row: list[str], pending: dict[int, list]) -> None:
+    """Append to a row the cells that row spans from above cover next (pending: column -> [text, rows still covered])."""
+    while len(row) in pending:
+        text, left = pending[len(row)]
+        if left == 1:
+            del pending[len(row)]
+        else:
+            pending[len(row)][1] = left - 1
+        row.append(text)
+
+
+def table_grid(rows: list[etree._Element]) -> list[list[str]]:
+    """The cell texts of table rows, a cell spanning rows or columns repeated in every place it covers."""
+    grid: list[list[str]] = []
+    pending: dict[int, list] = {}
+    for tr in rows:
+        row: list[str] = []
+        for cell in tr.xpath("./td|./th"):
+            _fill_spanned(row, pending)
+            text, rowspan = _cell_text(cell), _span(cell, "rowspan")
+            for _ in range(_span(cell, "colspan")):
+                if rowspan > 1:
+                    pending[len(row)] = [text, rowspan - 1]
+                row.append(text)
+        _fill_spanned(row, pending)
+        grid.append(row)
+    return grid
+
+
+def _table_lines(table: etree._Element) -> list[str] | None:
+    """A data table as lines: caption, then its rows with cells joined by the separator; None for a layout table.
+
+    A table holding a table, or a cell longer than tables.toml max_chars in a row of different
+    cells, lays out a page. A row that says one thing across the table (a title, a unit line,
+    a note) at its top or bottom is a line of its own.
+    """
+    t = _table_rules()
+    if table.xpath(".//table"):
+        return None
+    grid = [row for row in table_grid(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")) if any(row)]
+    if any(len(set(row)) > 1 and max(map(len, row)) > t["max_chars"] for row in grid):
+        return None
+    width = max(map(len, grid), default=0)
+    lone = [len(set(row)) == 1 for row in grid]
+    first = next((i for i, alone in enumerate(lone) if not alone), len(grid))
+    last = max((i + 1 for i, alone in enumerate(lone) if not alone), default=first)
+    body = [t["separator"].join(row + [""] * (width - len(row))) for row in grid[first:last]]
+    captions = [_cell_text(c) for c in table.xpath("./caption")]
+    return captions + [row[0] for row in grid[:first]] + body + [row[0] for row in grid[last:]]
+
+
+def _flatten_tables(root: etree._Element) -> None:
+    """Replace every data table's content by its lines (_table_lines), so its rows and cells survive as text."""
+    for table in list(root.iter("table")):
+        lines = _table_lines(table)
+        if lines is None:
+            continue
+        for child in list(table):
+            table.remove(child)
+        table.text = "\n" + "\n".join(lines) + "\n"
+
+
 def _lxml_text(html_text: str) -> str | None:
-    """Visible text by lxml, one line per block element; None when lxml cannot parse the page."""
+    """Visible text by lxml, one line per block element or table row; None when lxml cannot parse the page."""
     parser = lxml.html.HTMLParser(huge_tree=True)
     try:
         root = lxml.html.document_fromstring(html_text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
     etree.strip_elements(root, *INVISIBLE_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    _flatten_tables(root)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
@@ -171,6 +261,57 @@ def normalise(text: str) -> str:
     return strip_controls(punct.sub(lambda m: replacement[m.group()], unicodedata.normalize("NFKC", text)))
 
 
+def _split_cells(line: str) -> list[str]:
+    """The cells of a line: at each separator (empty cells kept) when it has one, else at each column gap."""
+    t = _table_rules()
+    if t["separator"] in line:
+        return line.split(t["separator"])
+    return t["column_gap"].split(line.strip())
+
+
+def _holds_figure(cells: list[str]) -> bool:
+    """True when a cell after the first holds a figure (tables.toml figure_pattern, after NFKC)."""
+    figure = _table_rules()["figure"]
+    return any(figure.match(unicodedata.normalize("NFKC", cell).strip()) for cell in cells[1:])
+
+
+def _table_run(lines: list[str], cells: list[list[str]], start: int) -> tuple[int, bool]:
+    """(end, whether it is a table) of the run of lines from `start` that may make one table.
+
+    A table is two lines or more: lines with separators (an HTML table's rows), or lines
+    cut by column gaps into the same number of cells, one of them holding a figure, the
+    first not a caption ("表1 历年商标注册量" cut at its full-width space).
+    """
+    t = _table_rules()
+    separator = t["separator"]
+    if separator in lines[start]:
+        end = next((j for j in range(start, len(lines)) if separator not in lines[j]), len(lines))
+        return end, end - start >= 2
+    width = len(cells[start])
+    if width < 2 or t["label"].match(unicodedata.normalize("NFKC", lines[start]).strip()):
+        return start + 1, False
+    end = next((j for j in range(start + 1, len(lines)) if len(cells[j]) != width or separator in lines[j]), len(lines))
+    return end, end - start >= 2 and any(map(_holds_figure, cells[start + 1:end]))
+
+
+def mark_tables(text: str) -> str:
+    """Every table as lines of cells joined by the separator (tables.toml): HTML tables (from html_to_text) and
+    plain-text ones (aligned columns); caption lines stay lines, tabs elsewhere become spaces."""
+    separator = _table_rules()["separator"]
+    lines = text.split("\n")
+    cells = [_split_cells(line) for line in lines]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        end, is_table = _table_run(lines, cells, i)
+        if is_table:
+            out += [separator.join(cell.strip() for cell in row) for row in cells[i:end]]
+        else:
+            out += [line.replace(separator, " ") for line in lines[i:end]]
+        i = end
+    return "\n".join(out)
+
+
 def drop_boilerplate(lines: list[str]) -> list[str]:
     """Lines that match no boilerplate pattern."""
     p = _patterns()
@@ -179,13 +320,14 @@ def drop_boilerplate(lines: list[str]) -> list[str]:
 
 
 def drop_repeated(lines: list[str]) -> list[str]:
-    """Lines without the second and later copies of a repeated paragraph."""
+    """Lines without the second and later copies of a repeated paragraph (table rows kept: tables may share a header)."""
     min_chars = rules().boilerplate["min_repeat_chars"]
+    separator = _table_rules()["separator"]
     seen: set[str] = set()
     kept = []
     for line in lines:
         key = " ".join(line.split())
-        if len(key) >= min_chars:
+        if len(key) >= min_chars and separator not in line:
             if key in seen:
                 continue
             seen.add(key)
@@ -193,14 +335,23 @@ def drop_repeated(lines: list[str]) -> list[str]:
     return kept
 
 
+def tidy_line(line: str) -> str:
+    """A line with its white space trimmed and collapsed, cell by cell in a table row."""
+    separator = _table_rules()["separator"]
+    if separator not in line:
+        return " ".join(line.split())
+    cells = [" ".join(cell.split()) for cell in line.split(separator)]
+    return separator.join(cells) if any(cells) else ""
+
+
 def tidy_lines(lines: list[str]) -> str:
     """Join lines, trimming white space and dropping empty lines."""
-    return "\n".join(s for s in (" ".join(line.split()) for line in lines) if s)
+    return "\n".join(s for s in map(tidy_line, lines) if s)
 
 
 def clean_text(raw_text: str, is_html: bool) -> tuple[str, str]:
     """Return (clean simplified text, script as written)."""
-    text = html_to_text(raw_text) if is_html else raw_text
+    text = mark_tables(html_to_text(raw_text) if is_html else strip_controls(raw_text))
     text = strip_pinyin(normalise(text))
     script = detect_script(text)
     if script != "latin":

@@ -19,19 +19,24 @@ from tasks.common.rules import rules
 
 @dataclass(frozen=True)
 class PubDate:
-    """A publication date known to the year, the month or the day."""
+    """A publication date known to the year, the month or the day, and the calendar of the document's years.
+
+    `roc_years`: the document names years in the calendar of the Republic of China too (114年 is 2025;
+    see uses_roc_years), so its time expressions read a bare three-digit year as one.
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+    roc_years: bool = False
 
     @classmethod
-    def parse(cls, text: str | None) -> "PubDate | None":
+    def parse(cls, text: str | None, roc_years: bool = False) -> "PubDate | None":
         """Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (None stays None)."""
         if not text:
             return None
         parts = [int(p) for p in text.split("-")]
-        return cls(*parts)
+        return cls(*parts, roc_years=roc_years)
 
     def __str__(self) -> str:
         out = f"{self.year:04d}"
@@ -137,11 +142,29 @@ def valid_date(y: int, m: int, d: int) -> dt.date | None:
 
 
 def full_dates(line: str) -> list[tuple[int, dt.date]]:
-    """(position, date) of every full calendar date in a line."""
+    """(position, date) of every full calendar date in a line (an ROC date, 115/02/26, in the Gregorian calendar)."""
     found = []
     for pattern in _full_date_patterns():
         for m in pattern.finditer(line):
-            day = valid_date(int(m["y"]), month_number(m["m"]), int(m["d"]))
+            year = roc_year(m["roc"]) if "roc" in pattern.groupindex else int(m["y"])
+            day = valid_date(year, month_number(m["m"]), int(m["d"]))
             if day:
                 found.append((m.start(), day))
     return sorted(found, key=lambda x: x[0])
+
+
+def roc_year(token: str) -> int:
+    """The Gregorian year of a year of the Republic of China (民国114年, 114/03/05: 2025)."""
+    return int(token) + rules().dates["roc_offset"]
+
+
+@lru_cache(maxsize=None)
+def _roc_evidence() -> re.Pattern:
+    """Dates and years written in the ROC calendar in a form nothing else takes (dates.toml roc_evidence)."""
+    return re.compile(rules().dates["roc_evidence"])
+
+
+def uses_roc_years(text: str) -> bool:
+    """True when a text writes a date or year in the ROC calendar unambiguously (民国113年, 115/02/26, 115年3月5日,
+    114年度): its bare three-digit years (114年) are ROC years too. Elsewhere 100年 or 120年 is a duration."""
+    return _roc_evidence().search(text) is not None

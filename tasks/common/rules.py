@@ -144,6 +144,7 @@ class Rules:
     indicators: dict
     areas: dict
     sources: dict
+    tables: dict
 
 
 @lru_cache(maxsize=None)
@@ -185,9 +186,9 @@ def check_lexicon() -> None:
     for code in lexicon.get("partial", {}).get("whole_only_with", {}):
         if code not in codes:
             raise LexiconError(f"{path}: [partial.whole_only_with] names unknown indicator code {code!r}")
-    for table in ("provinces", "countries"):
+    for table in ("provinces", "countries", "offices"):
         for code in rules().areas[table]:
-            if code not in area_codes():
+            if code not in area_codes() and not (table == "offices" and code == ""):
                 raise LexiconError(f"{LEXICON_DIR / 'areas.toml'}: [{table}] {code!r} is not an ISO 3166 area code")
 
 

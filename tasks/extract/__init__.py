@@ -11,6 +11,7 @@ The package is split by concern, in the order a sentence goes through it:
 - categories.py: the subject of each statistic;
 - indicators/: what each statistic measures (indicator code, origin, area, partial): scope.py the words
   around a number, codes.py which code they name, dimensions.py origin, area and partial;
+- tables.py: a table's rows read cell by cell, each figure with its headers, caption and unit;
 - dedupe.py: a statistic stated twice in a document keeps one row;
 - document.py: the walk through a document that ties them together.
 The language data they read lives in tasks/lexicon/.

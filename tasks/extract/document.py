@@ -12,17 +12,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.common.dates import PubDate
+from tasks.common.dates import PubDate, uses_roc_years
 from tasks.common.rules import indicator_codes, rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
-from tasks.extract.indicators import Identity, identify, named_right
+from tasks.extract.indicators import Identity, document_office, identify, named_right
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.numbers import Quantity
 from tasks.extract.periods import assign_periods, scope_exprs, title_year
 from tasks.extract.roles import attach_growth
 from tasks.extract.segment import Sentence, segment, starts_item
 from tasks.extract.statistics import Metric, read_metrics
+from tasks.extract.tables import Table, find_tables, read_table
 from tasks.extract.timeexprs import TimeExpr, find_time_exprs, period_bounds
 
 
@@ -80,7 +81,7 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
-def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None) -> Identity | None:
+def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, office: str | None = None) -> Identity | None:
     """Give each metric of a sentence its indicator, origin, area and partial flag; return the identity the text now speaks of.
 
     A whole figure of an indicator takes the indicator's category (SCHEMA.md), and so does a part that no
@@ -89,12 +90,27 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None) -
     if not metrics:
         return named_right(text) or topic
     for m in metrics:
-        m.identity = identify(text, m, metrics, topic)
+        m.identity = identify(text, m, metrics, topic, office)
         if m.identity.indicator and (m.identity.partial is False or m.category == "other"):
             m.category = indicator_codes()[m.identity.indicator]["category"]
     named = [m for m in metrics if (m.identity.indicator or m.identity.world_of) and not m.identity.inherited]
     levels = [m for m in named if m.role != "share"]  # a share's part is not what the text goes on about
     return (levels or named)[-1].identity.spoken_of() if named else topic
+
+
+def table_metrics(sentences: list[Sentence], table: Table, published: PubDate | None, before: TimeExpr | None,
+                  topic: str | None, seen: list[Seen] | None, office: str | None) -> list[tuple[Sentence, Metric]]:
+    """The metrics of a table (tables.py), each with the phrase it was read in, identified; a growth rate given to a
+    level goes to `seen` only."""
+    kept = []
+    for where, m in read_table(sentences, table, published, before, topic):
+        if m.attached_to is None:
+            identify_metrics(where.text, [m], None, office)
+            kept.append((where, m))
+        elif seen is not None:
+            seen.append(Seen(where.text, where.start + m.q.start, m.q.surface, "growth rate",
+                             f"of {m.attached_to.q.surface}"))
+    return kept
 
 
 def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name: str = "",
@@ -103,10 +119,11 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
 
     When `seen` is given, every number read is added to it, in text order, with what became of it.
     """
-    pub = PubDate.parse(published)
+    pub = PubDate.parse(published, roc_years=uses_roc_years(text))  # 114年 is 2025 in a text that writes ROC dates
     headline = title_year(text, pub)
     doc_hits = keyword_hits(text)
     topic = document_topic(doc_hits)
+    office = document_office(text)  # a foreign office's release (TIPO): its figures are that office's
     rows, statistics = [], SeenStatistics()
     indicator_topic: Identity | None = None
     carried: list[TimeExpr] = []
@@ -114,7 +131,27 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     item_head = ""
     current_item = current_paragraph = None
     paragraph_exprs: list[TimeExpr] = []
-    for sentence in segment(text):
+
+    def keep(sentence: Sentence, m: Metric, metrics: list[Metric]) -> None:
+        """Add a metric's row, unless it repeats a statistic the document already stated."""
+        row = metric_row(sentence, m, metrics, doc_id, doc_name)
+        repeat = statistics.is_repeat(row)
+        if not repeat:
+            rows.append(row)
+        if seen is not None:
+            seen.append(Seen(sentence.text, row["char_start"], row["surface"], "repeat" if repeat else "metric",
+                             describe(row)))
+
+    sentences = segment(text)
+    tables = find_tables(sentences)
+    table_lines = {k for table in tables.values() for k in table.lines}
+    for index, sentence in enumerate(sentences):
+        if index in tables:  # a table is read cell by cell (tables.py), its caption and rows are no prose
+            before = carried[-1] if carried else headline
+            for where, m in table_metrics(sentences, tables[index], pub, before, topic, seen, office):
+                keep(where, m, [m])
+        if index in table_lines:
+            continue
         if sentence.item != current_item:
             # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
             goes_on = sentence.paragraph != current_paragraph and not starts_item(sentence.text)
@@ -126,20 +163,14 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
                                                   item_exprs, item_head, pub, topic, doc_hits, seen)
-        indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic)
+        indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic, office)
         carryable = scope_exprs(sentence.text, exprs)
         if carryable:
             carried = carryable
             paragraph_exprs += carryable
         item_exprs += exprs
         for m in metrics:
-            row = metric_row(sentence, m, metrics, doc_id, doc_name)
-            repeat = statistics.is_repeat(row)
-            if not repeat:
-                rows.append(row)
-            if seen is not None:
-                seen.append(Seen(sentence.text, row["char_start"], row["surface"], "repeat" if repeat else "metric",
-                                 describe(row)))
+            keep(sentence, m, metrics)
     if seen is not None:
         seen.sort(key=lambda s: s.position)
     return rows

@@ -49,6 +49,9 @@ def _patterns() -> dict:
     n = rules().numbers
     windows = rules().context["windows"]
     numeral_chars, decimal_chars = n["numeral_chars"], n["decimal_chars"]
+    # Financial digits run straight into common digits, or the last character of a word (大陆), start no numeral.
+    word_tails = "|".join(f"(?<={re.escape(w[:-1])}){re.escape(w[-1])}" for w in n["words_ending_in_numerals"])
+    not_word_tail = f"(?![{n['financial_digits']}]+[{n['common_digits']}]|{word_tails})"
     words = alternation(n["number_words"])
     scale_words = alternation(n["number_scale_words"])
     after_one = alternation(n["number_scale_words"] + [w for w in n["scales"] if w.isascii()])
@@ -57,7 +60,7 @@ def _patterns() -> dict:
     unit_ordinals = alternation([w for w, v in n["ordinal_words"].items() if v < 10])
     plain = (
         r"(?P<ar>(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]\d)|(?<![\d.])\d+(?:\.\d+)?)"
-        rf"|(?P<cn>[{numeral_chars}]+(?:{n['decimal_point']}[{decimal_chars}]+)?)"
+        rf"|(?P<cn>{not_word_tail}[{numeral_chars}]+(?:{n['decimal_point']}[{decimal_chars}]+)?)"
         rf"|(?P<ordc>\b(?P<tens>{tens})-(?P<unit_ord>{unit_ordinals})\b)"
         rf"|(?P<en>\b(?:(?:one|a)(?=[- ](?:{after_one})\b)|{words})"
         rf"(?:[- ](?:and[- ])?(?:{words}|one|{scale_words}))*\b)"
@@ -119,9 +122,9 @@ def parse_chinese(token: str) -> float | None:
 
 
 def parse_mixed(token: str) -> float | None:
-    """Value of Arabic digits mixed with Chinese numerals (3万4000), None if cn2an refuses it."""
+    """Value of Arabic digits mixed with Chinese numerals (3万4000, 9万7,411), None if cn2an refuses it."""
     try:
-        return float(cn2an.cn2an(token, "smart"))
+        return float(cn2an.cn2an(token.replace(",", ""), "smart"))
     except (ValueError, KeyError, IndexError):
         return None
 

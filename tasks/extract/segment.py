@@ -27,7 +27,13 @@ def _patterns() -> dict:
         "label_mark": re.compile(seg["label_mark"]),
         "cut_at": re.compile(seg["cut_at"]),
         "max_chars": rules().context["windows"]["max_sentence_chars"],
+        "cell_separator": rules().tables["cells"]["separator"],
     }
+
+
+def is_table_row(line: str) -> bool:
+    """True when a line of clean text is a table row (its cells joined by tables.toml's separator)."""
+    return _patterns()["cell_separator"] in line
 
 
 def starts_item(sentence: str) -> bool:
@@ -78,13 +84,14 @@ def split_sentences(paragraph: str) -> list[tuple[int, str]]:
 
 
 def segment(text: str) -> list[Sentence]:
-    """Every sentence of a clean text, numbered by item (paragraph or list entry)."""
+    """Every sentence of a clean text, numbered by item (paragraph or list entry); a table row is one sentence."""
     sentences: list[Sentence] = []
     item = -1
     offset = 0
     for number, paragraph in enumerate(text.split("\n")):
         item += 1
-        for i, (pos, sentence) in enumerate(split_sentences(paragraph)):
+        pieces = _bounded(0, paragraph) if is_table_row(paragraph) else split_sentences(paragraph)
+        for i, (pos, sentence) in enumerate(pieces):
             if i and starts_item(sentence):
                 item += 1
             sentences.append(Sentence(sentence, offset + pos, item, number))

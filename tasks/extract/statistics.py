@@ -63,7 +63,9 @@ def _patterns() -> dict:
         "unit_list_gap": re.compile(r.numbers["unit_list_gap"]),
         "rank_before": re.compile(ctx["rank"]["before"]),
         "rank_after": re.compile(ctx["rank"]["after"]),
-        "first_place": re.compile(ctx["rank"]["first_place"]),
+        "place_words": [(re.compile(ctx["rank"]["first_place"]), 1.0), (re.compile(ctx["rank"]["second_place"]), 2.0)],
+        "rank_list_gap": re.compile(ctx["rank"]["list_gap"]),
+        "rank_bracket_list": re.compile(ctx["rank"]["bracket_list"]),
         "ordinal_prefix": ctx["rank"]["ordinal_prefix"],
         "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
@@ -86,10 +88,31 @@ def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
     return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
 
 
-def first_place(start: int, end: int, sentence: str) -> Quantity:
-    """A rank of 1 written as a word (首位)."""
+def first_place(start: int, end: int, sentence: str, value: float = 1.0) -> Quantity:
+    """A rank written as a word: 首位, 榜首 (1), 居次 (2)."""
     return Quantity(start=start, end=end, core_start=start, core_end=end, surface=sentence[start:end], kind="ordinal",
-                    number=1.0, value=1.0, unit="count", unit_token="", suffix_more=False)
+                    number=value, value=value, unit="count", unit_token="", suffix_more=False)
+
+
+def place_words(sentence: str) -> list[Metric]:
+    """The ranks of a sentence written as words (首位, 之首, 榜首, 居次, 次之: context.toml [rank])."""
+    found = []
+    for pattern, value in _patterns()["place_words"]:
+        for m in pattern.finditer(sentence):
+            start, end = m.span("rank") if "rank" in pattern.groupindex and m["rank"] else m.span()
+            found.append(Metric(q=first_place(start, end, sentence, value), unit="rank", role="rank", value=value))
+    return found
+
+
+def continues_ranks(sentence: str, q: Quantity, last_rank: Metric | None) -> bool:
+    """True when a number goes on a list of ranks: "分列第四、第五", "台积电(排名12)、瑞昱(28)"."""
+    if last_rank is None or q.unit != "count" or q.unit_token or last_rank.q.end > q.start:
+        return False
+    p = _patterns()
+    if sentence.endswith(p["ordinal_prefix"], 0, q.start):
+        return bool(p["rank_list_gap"].fullmatch(sentence, last_rank.q.end, q.start - len(p["ordinal_prefix"])))
+    return (sentence[q.start - 1:q.start] == "(" and sentence[q.end:q.end + 1] == ")"
+            and bool(p["rank_bracket_list"].fullmatch(sentence, last_rank.q.end, q.start)))
 
 
 def share_list_units(sentence: str, quantities: list[Quantity]) -> list[Quantity]:
@@ -213,14 +236,15 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
     quantities = find_quantities(sentence)
     quoted = quoted_spans(sentence)
     nonstat = nonstat_spans(sentence, quantities) + quoted + list(time_spans)
-    metrics = [Metric(q=first_place(m.start("rank"), m.end("rank"), sentence), unit="rank", role="rank", value=1.0)
-               for m in _patterns()["first_place"].finditer(sentence)]
+    metrics = place_words(sentence)
+    last_rank = None
     for q in share_list_units(sentence, quantities):
         q = as_streak(sentence, q)
-        if is_rank(sentence, q):
+        if is_rank(sentence, q) or continues_ranks(sentence, q, last_rank):
             if sentence[q.start - 1:q.start] == _patterns()["ordinal_prefix"]:
                 q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
-            metrics.append(Metric(q=q, unit="rank", role="rank", value=q.number))
+            last_rank = Metric(q=q, unit="rank", role="rank", value=q.number)
+            metrics.append(last_rank)
             continue
         if reason := drop_reason(sentence, q, nonstat):
             if dropped is not None:

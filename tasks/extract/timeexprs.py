@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.common.dates import PubDate, event_date, month_number
+from tasks.common.dates import PubDate, event_date, month_number, roc_year
 from tasks.common.prefilter import PatternSet
 from tasks.common.rules import rules
 
@@ -83,11 +83,26 @@ def month_span(year: int, first: int, last: int) -> str:
     return f"{year}-{first:02d}/{year}-{last:02d}"
 
 
+# The Chinese year of the periods.toml patterns: it also reads a year of the Republic of China ([roc_years]).
+ZH_YEAR = r"(?P<year>(?:19|20)\d{2})年"
+
+
+def with_roc_years(pattern: str, bare: bool) -> str:
+    """A pattern whose Chinese year also reads 民国113年 and, when `bare`, 114年 (periods.toml [roc_years])."""
+    roc = rules().periods["roc_years"]
+    alternatives = [r"(?P<year>(?:19|20)\d{2})", roc["prefixed"]] + ([roc["bare"]] if bare else [])
+    return pattern.replace(ZH_YEAR, f"(?:{'|'.join(alternatives)})年")
+
+
 @lru_cache(maxsize=None)
-def _compiled_exprs() -> tuple[list[tuple[str, re.Pattern]], PatternSet]:
-    """(kind, pattern) of the time-expression patterns in priority order, and the set that tells which may match."""
+def _compiled_exprs(roc_years: bool = False) -> tuple[list[tuple[str, re.Pattern]], PatternSet]:
+    """(kind, pattern) of the time-expression patterns in priority order, and the set that tells which may match.
+
+    `roc_years`: the document writes ROC dates, so a bare three-digit year is one too (PubDate.roc_years).
+    """
     exprs = rules().periods["expr"]
-    return [(e["kind"], re.compile(e["pattern"])) for e in exprs], PatternSet([e["pattern"] for e in exprs])
+    patterns = [with_roc_years(e["pattern"], roc_years) for e in exprs]
+    return [(e["kind"], re.compile(p)) for e, p in zip(exprs, patterns)], PatternSet(patterns)
 
 
 @lru_cache(maxsize=None)
@@ -114,6 +129,8 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
     """The year a time expression names: digits, a relative word, an event or the publication year."""
     if groups.get("year"):
         return int(groups["year"])
+    if roc := groups.get("roc") or groups.get("roc_bare"):
+        return roc_year(roc)
     if groups.get("rel"):
         offset = _part_numbers()["relative_years"].get(groups["rel"].lower())
         return published.year + offset if published and offset is not None else None
@@ -152,7 +169,7 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
 
 def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
     """Every time expression in a sentence, non-overlapping, in text order."""
-    exprs, may_match = _compiled_exprs()
+    exprs, may_match = _compiled_exprs(bool(published and published.roc_years))
     candidates = may_match.candidates(sentence)
     if not candidates or not _trigger().search(sentence):
         return []

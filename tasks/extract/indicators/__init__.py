@@ -24,22 +24,23 @@ from tasks.extract.indicators.codes import (
     UNITS_OF, codes_of, counts_entities, fits, indicator_of, names_a_measure, own_measure_code, respective_code,
 )
 from tasks.extract.indicators.dimensions import (
-    area_of, counts_the_world, framed_as_part, is_partial, origin_of_china, origin_of_the_area, source_is_part,
-    source_origin,
+    area_of, counts_the_world, document_office, framed_as_part, is_partial, office_named, origin_of_china,
+    origin_of_the_area, source_is_part, source_origin,
 )
 from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, scopes
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-__all__ = ["Identity", "identify", "named_right"]
+__all__ = ["Identity", "document_office", "identify", "named_right"]
 
 
 # Units that measure no indicator: streaks, multiples, durations.
 NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
 
-def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None) -> Identity:
+def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None,
+             office: str | None = None) -> Identity:
     """The indicator, origin, area and partial flag of one metric of a sentence.
 
     The clause is read first; the sentence only when the clause names nothing,
@@ -47,7 +48,9 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     bare figure that names nothing (a list line "上海市291803件,占10.80%") takes
     `topic`, the identity the text spoke of last, when its unit fits. A figure that
     takes its indicator from another one (borrowed) is a part when that one is,
-    unless it names its own area, and has its origin when it names none.
+    unless it names its own area, and has its origin when it names none. In a document that reports a foreign
+    office's statistics (`office`, document_office), a figure is that office's, and a country beside it is where
+    its applicants come from.
     """
     clause, whole = scopes(sentence, m, metrics)
     p = clause.lex
@@ -70,8 +73,18 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
             or (area is None and framed_as_part(indicator, sentence, p)) \
             or (indicator in p["whole_only_with"] and not p["whole_only_with"][indicator].search(sentence))
         partial = (m.role == "share" and row["kind"] != "ratio" and area is None) or part
+    named_office = office_named(clause)
+    if named_office == "" and indicator:
+        return Identity()  # a regional office's figure: no area code, no indicator (like a world total)
+    applicants_from = None
+    if named_office:
+        area = named_office
+    elif office and indicator:
+        applicants_from, area = (area if area not in (None, office) else None), office
+        if applicants_from:
+            partial = part = True  # the filings of one country's applicants at the office
     origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None)
-    origin = origin or origin_of_the_area(indicator, area, partial, p) \
+    origin = origin or ("foreign" if applicants_from else None) or origin_of_the_area(indicator, area, partial, p) \
         or origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
         origin = source_origin(m, metrics)

@@ -88,3 +88,16 @@ def origin_of_the_area(indicator: str | None, area: str | None, partial: bool | 
             and indicator.startswith(tuple(rule["codes"]))):
         return "domestic"
     return None
+
+
+def office_named(scope: Scope) -> str | None:
+    """The area of the IP office a figure's clause names (areas.toml [offices]; "" for a regional one), else None."""
+    return next((code for code, pattern in scope.lex["offices"] if pattern.search(scope.text())), None)
+
+
+def document_office(text: str) -> str | None:
+    """The area of the one foreign IP office a document's opening names (a TIPO release: "TW"), else None."""
+    p = lexicon_patterns()
+    opening = text[:p["office_opening_chars"]]
+    named = {code for code, pattern in p["offices"] if pattern.search(opening)}
+    return named.pop() if len(named) == 1 and "" not in named and not p["china_office"].search(opening) else None

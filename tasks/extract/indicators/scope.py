@@ -78,6 +78,9 @@ def lexicon_patterns() -> dict:
         "measure_names": frozenset(lex["measures"]),
         "origins": [(origin, phrase_pattern(words)) for origin, words in lex["origins"].items()],
         "areas": [(code, phrase_pattern(words)) for table in ("provinces", "countries") for code, words in areas[table].items()],
+        "offices": [(code, phrase_pattern(words)) for code, words in areas["offices"].items()],
+        "office_opening_chars": lex["scope"]["office_opening_chars"],
+        "china_office": phrase_pattern(areas["china_office"]["words"]),
         "partial": phrase_pattern(lex["partial"]["words"]),
         "sub_kinds": phrase_pattern(lex["partial"]["sub_kinds"]),
         # each word of a part alone, for the prefilter: a sentence holding none names no part
