@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 # The phrase lists cut to the entries that may occur in a sentence (the others are read whole).
-FILTERED = ("phrases", "rights", "measures", "origins", "areas", "part_words")
+FILTERED = ("phrases", "rights", "measures", "origins", "areas", "part_words", "offices")
 
 
 @dataclass(frozen=True)
