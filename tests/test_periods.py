@@ -160,3 +160,8 @@ def test_an_annual_flow_beside_a_year_end_stock_and_a_total_brought_to():
                     "output value of more than 800 billion yuan.", "2024-01-31")[1] == ("800 billion yuan", "2023")
     assert _periods("It registered 13,000 layout designs in 2021, bringing the total to 52,000.", "2022-01-14") == [
         ("13,000", "2021"), ("52,000", "@2021")]
+
+
+def test_a_quarter_written_without_du_as_in_taiwan():
+    assert _periods("2025年第三季,外国人发明专利申请以日本3,150件居首。", "2025-11-09")[0] == ("3,150件", "2025-Q3")
+    assert _periods("一年有四季,2025年专利申请5,000件。", "2025-11-09") == [("5,000件", "2025")]

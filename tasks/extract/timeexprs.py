@@ -154,7 +154,7 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
         quarters = _part_numbers()["quarter_numbers"]
         if g.get("q2"):
             return (1, quarters[g["q2"].lower()])
-        q = quarters[g["q1"].lower()]
+        q = quarters[(g.get("q1") or g["q1b"]).lower()]  # q1b: a quarter written 第三季 (no 度)
         return (q, q)
     if kind == "years":
         return (int(g["year2"]),) if int(g["year2"]) > int(g["year"]) else None
