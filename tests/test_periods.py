@@ -165,3 +165,9 @@ def test_an_annual_flow_beside_a_year_end_stock_and_a_total_brought_to():
 def test_a_quarter_written_without_du_as_in_taiwan():
     assert _periods("2025年第三季,外国人发明专利申请以日本3,150件居首。", "2025-11-09")[0] == ("3,150件", "2025-Q3")
     assert _periods("一年有四季,2025年专利申请5,000件。", "2025-11-09") == [("5,000件", "2025")]
+
+
+def test_since_a_year_is_a_span_that_later_sentences_do_not_take():
+    rows = _periods("中華民國115年2月26日 智慧局公布114年專利統計。台积电自105年起已连续10年蝉联首位。"
+                    "外国人则由应用材料以1,088件蝉联首位。", "2026-02-26")
+    assert rows == [("10年", "2016/2025"), ("首位", "2016/2025"), ("1,088件", "2025"), ("首位", "2025")]
