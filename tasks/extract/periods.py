@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tasks.common.dates import PubDate, full_dates
 from tasks.common.rules import rules
 from tasks.extract.segment import clause_bounds
-from tasks.extract.timeexprs import TimeExpr, find_time_exprs
+from tasks.extract.timeexprs import TimeExpr, base_dates, find_time_exprs
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -50,10 +50,12 @@ def _context_year(*expr_lists: list[TimeExpr], published: PubDate | None) -> int
 def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], carried: list[TimeExpr],
                    item_exprs: list[TimeExpr], published: PubDate | None) -> None:
     """Set each metric's period from the time expressions around it."""
+    dated_by: dict[int, TimeExpr] = {}
     for m in metrics:
-        expr = _expr_for(sentence, m, exprs, metrics) or (carried[-1] if carried else None)
+        expr = _expr_for(sentence, m, exprs, metrics, published) or (carried[-1] if carried else None)
         if expr is None:
             continue
+        dated_by[id(m)] = expr
         earlier = [t for t in exprs if t.end <= m.q.start and t is not expr]
         context_year = _context_year(item_exprs, earlier, published=published)
         m.period = expr.period(published, context_year)
@@ -65,6 +67,19 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
             m.period = as_stock(m.period)
         elif expr.kind == "stock_year" and _patterns()["annual_words"].search(sentence, *clause_bounds(sentence, m.q.start, m.q.end)):
             m.period = m.period.lstrip("@") if m.period else m.period  # the year's flow, dated by its end
+    _changes_of_stocks(metrics, dated_by)
+
+
+def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> None:
+    """A change or multiple dated like the stock before it in its sentence is a change of that stock, at its date
+    ("每万人口发明专利拥有量为65.4件,较去年同期增加12.9件": both @2023-03)."""
+    levels: list[Metric] = []
+    for m in metrics:
+        if m.role == "level" and m.unit != "multiple":
+            levels.append(m)
+        elif (m.role == "change_abs" or m.unit == "multiple") and levels and m.period \
+                and dated_by.get(id(m)) is dated_by.get(id(levels[-1])) and (levels[-1].period or "").startswith("@"):
+            m.period = levels[-1].period
 
 
 def scope_exprs(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
@@ -116,11 +131,14 @@ def is_stock(sentence: str, m: Metric, span: bool = False) -> bool:
     return any(not (span and _patterns()["cumulative_words"].fullmatch(w)) for w in words)
 
 
-def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric]) -> TimeExpr | None:
-    """The time expression a metric belongs to in its own sentence."""
+def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric],
+              published: PubDate | None = None) -> TimeExpr | None:
+    """The time expression a metric belongs to in its own sentence: one right before it (also the date of a base of
+    comparison, "较2018年的3457338件"), else the first after it in its clause, else the last before it."""
     clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
     gap = _patterns()["adjacent_gap"]
-    adjacent = [t for t in exprs if t.end <= m.q.start and gap.fullmatch(sentence[t.end:m.q.start])]
+    adjacent = [t for t in exprs + base_dates(sentence, published)
+                if t.end <= m.q.start and gap.fullmatch(sentence[t.end:m.q.start])]
     if adjacent:
         return adjacent[-1]
     following = [

@@ -168,13 +168,24 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
 
 
 def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
-    """Every time expression in a sentence, non-overlapping, in text order."""
+    """Every time expression in a sentence, non-overlapping, in text order (without the dates of bases of comparison)."""
+    return list(_scan(sentence, published)[0])
+
+
+def base_dates(sentence: str, published: PubDate | None) -> list[TimeExpr]:
+    """The time expressions of a sentence that date a base of comparison ("较2018年的3457338件"), in text order."""
+    return list(_scan(sentence, published)[1])
+
+
+@lru_cache(maxsize=256)  # a sentence's bases are asked for right after its expressions
+def _scan(sentence: str, published: PubDate | None) -> tuple[tuple[TimeExpr, ...], tuple[TimeExpr, ...]]:
+    """(time expressions, dates of bases of comparison) of a sentence, non-overlapping."""
     exprs, may_match = _compiled_exprs(bool(published and published.roc_years))
     candidates = may_match.candidates(sentence)
     if not candidates or not _trigger().search(sentence):
-        return []
+        return (), ()
     taken: list[tuple[int, int]] = []
-    found = []
+    found, bases = [], []
     for i in candidates:
         kind, pattern = exprs[i]
         for m in pattern.finditer(sentence):
@@ -186,12 +197,10 @@ def find_time_exprs(sentence: str, published: PubDate | None) -> list[TimeExpr]:
                 continue
             anchor = m.start("year") if g.get("year") else m.start()
             comparison, window = _comparison_before()
-            if kind not in ("since", "years") and comparison.search(sentence, max(0, anchor - window), anchor):
-                taken.append((m.start(), m.end()))
-                continue
+            is_base = kind not in ("since", "years") and comparison.search(sentence, max(0, anchor - window), anchor)
             taken.append((m.start(), m.end()))
-            found.append(TimeExpr(m.start(), m.end(), kind, _expr_year(g, published), parts))
-    return sorted(found, key=lambda t: t.start)
+            (bases if is_base else found).append(TimeExpr(m.start(), m.end(), kind, _expr_year(g, published), parts))
+    return tuple(sorted(found, key=lambda t: t.start)), tuple(sorted(bases, key=lambda t: t.start))
 
 
 def _last_day(year: int, month: int) -> dt.date:
