@@ -61,8 +61,13 @@ def start(log: Path, *args: str, env: dict[str, str]) -> subprocess.Popen:
 
 
 def api_post(server: dict, path: str, body: dict) -> list[dict]:
-    """POST to the server's API; the JSON answer."""
-    response = httpx.post(f"{server['api']}{path}", json=body, timeout=30)
+    """POST to the server's API; the JSON answer. A 503 (the server's SQLite busy, as under the load of the whole
+    suite) is retried, as Prefect's own client does."""
+    for attempt in range(5):
+        response = httpx.post(f"{server['api']}{path}", json=body, timeout=30)
+        if response.status_code != 503:
+            break
+        time.sleep(1 + attempt)
     response.raise_for_status()
     return response.json()
 
