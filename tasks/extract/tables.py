@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from tasks.common.dates import PubDate
+from tasks.common.dates import PubDate, roc_year
 from tasks.common.rules import rules
 from tasks.extract.categories import assign_category, keyword_hits
 from tasks.extract.indicators.scope import first_listed, lexicon_patterns
@@ -62,7 +62,6 @@ def _patterns() -> dict:
         "growth": re.compile(t["headers"]["growth_words"]),
         "rank": re.compile(t["headers"]["rank_words"]),
         "roc_year": re.compile(t["headers"]["roc_year"]),
-        "roc_offset": t["headers"]["roc_offset"],
     }
 
 
@@ -177,7 +176,7 @@ def _times(text: str, base: PubDate | None) -> tuple[TimeExpr, ...]:
     p = _patterns()
     found = find_time_exprs(text, base)
     roc = p["roc_year"].fullmatch(text) if not found else None
-    return (TimeExpr(0, len(text), "year", int(roc["year"]) + p["roc_offset"]),) if roc else tuple(found)
+    return (TimeExpr(0, len(text), "year", roc_year(roc["year"])),) if roc else tuple(found)
 
 
 def figure_of(cell: Cell, base: PubDate | None) -> Quantity | None:
