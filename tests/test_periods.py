@@ -167,10 +167,51 @@ def test_a_quarter_written_without_du_as_in_taiwan():
     assert _periods("一年有四季,2025年专利申请5,000件。", "2025-11-09") == [("5,000件", "2025")]
 
 
-def test_since_a_year_is_a_span_that_later_sentences_do_not_take():
+def test_since_a_year_is_a_span_that_later_sentences_do_not_take_and_a_streak_holds_in_its_last_year():
     rows = _periods("中華民國115年2月26日 智慧局公布114年專利統計。台积电自105年起已连续10年蝉联首位。"
                     "外国人则由应用材料以1,088件蝉联首位。", "2026-02-26")
-    assert rows == [("10年", "2016/2025"), ("首位", "2016/2025"), ("1,088件", "2025"), ("首位", "2025")]
+    assert rows == [("10年", "2025"), ("首位", "2016/2025"), ("1,088件", "2025"), ("首位", "2025")]
+
+
+def test_since_the_year_the_text_speaks_of_runs_to_the_time_of_writing():
+    assert periods("Since 2016, the average", context_year=2016) == ["2016/2024"]
+    assert _periods("2024年新增试点9个。多数中心2024年以来协助审理司法案件965件。", "2025-02-20")[1] == ("965件", "2024/2025")
+
+
+def test_the_whole_year_after_a_year_and_that_year_take_the_year_the_text_speaks_of():
+    assert _periods("2022年全年,全国专利商标质押融资额为4868.8亿元。", "2023-01-16") == [("4868.8亿元", "2022")]
+    assert _periods("2019年商标注册申请量有所回落。当年商标注册平均审查周期缩短至4.5个月。", "2025-03-01") == [
+        ("4.5个月", "2019")]
+    assert _periods("Patent filings peaked in 2021. That year, licensing income rose 12 percent.", "2024-05-01") == [
+        ("12 percent", "2021")]
+
+
+def test_a_total_over_the_whole_year_is_a_flow_and_holdings_per_10000_a_stock():
+    assert _periods("2017年国家知识产权局全年累计减免专利费用58亿元。", "2018-01-20") == [("58亿元", "2017")]
+    assert _periods("2024年,每万户商事主体拥有商标6577.59件。", "2025-03-01") == [("6577.59件", "@2024")]
+
+
+def test_a_share_of_a_stock_is_a_stock_and_a_change_against_the_same_period_a_year_earlier_too():
+    assert _periods("2024年,百强企业拥有的发明专利有效量合计15.8万件,超过全市总量的44%。", "2025-03-01") == [
+        ("15.8万件", "@2024"), ("44%", "@2024")]
+    assert _periods("截至2023年3月底,全市拥有有效发明专利的企业16152家,比去年同期多3821家。", "2023-05-16") == [
+        ("16152家", "@2023-03"), ("3821家", "@2023-03")]
+
+
+def test_one_month_a_n_month_period_and_vague_times():
+    assert _periods("2021年5月上旬,海关查获约4000个邮包涉嫌侵权。", "2021-06-01") == [("4000个", "2021-05")]
+    assert _periods("In the first ten months, pledge financing rose. Pledge financing totaled 166.4 billion yuan during "
+                    "the 10-month period.", "2020-11-20")[-1] == ("166.4 billion yuan", "2020-01/2020-10")
+    assert _periods("2019年全省专利授权1396件。近年来,全省累计推介专利700余件。", "2019-10-30") == [
+        ("1396件", "2019"), ("700余件", None)]
+    assert _periods("So far, 110 Chinese geographical indication products have won protection abroad.",
+                    "2025-07-17") == [("110", "@2025-07-17")]
+
+
+def test_the_year_of_a_record_equalled_is_no_time_scope():
+    rows = _periods("中華民國115年2月26日 智慧局公布114年專利統計。中钢申请143件,追平102年的历史纪录;"
+                    "纬创申请141件,为近11年新高。", "2026-02-26")
+    assert rows == [("143件", "2025"), ("141件", "2025")]
 
 
 def test_a_base_of_comparison_dated_right_before_it_and_the_change_of_a_stock_at_its_date():

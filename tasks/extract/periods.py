@@ -13,9 +13,9 @@ from tasks.extract.timeexprs import TimeExpr, base_dates, find_time_exprs
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-CONTEXT_FREE_KINDS = ("since", "years", "context_year", "stock_context", "stock_now", "same_period")
-# Kinds that no later sentence takes as its time scope: spans of years, and "the same period last year".
-NOT_CARRIED = ("since", "years", "same_period")
+CONTEXT_FREE_KINDS = ("since", "years", "context_year", "stock_context", "stock_now", "same_period", "vague")
+# Kinds that no later sentence takes as its time scope: spans of years, "the same period last year", vague times.
+NOT_CARRIED = ("since", "years", "same_period", "vague")
 YEAR = re.compile(r"(?:19|20)\d{2}")
 # How far before a time expression the words of a base of comparison are looked for (periods.toml base_before).
 BASE_CHARS = 40
@@ -63,7 +63,9 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
             base = next((found[-1] for found in ([t for t in scope if t.kind not in NOT_CARRIED]
                                                  for scope in (exprs, carried, item_exprs)) if found), None)
             m.period = same_period(expr, base.period(published, context_year) if base else None) or m.period
-        if m.period and m.role in ("level", "share") and is_stock(sentence, m, span=not m.period.isdigit()):
+        if m.unit == "year" and m.period and "/" in m.period:  # a streak ("自105年起已连续10年") holds in its last year
+            m.period = m.period.split("/")[1].lstrip("@")
+        elif m.period and m.role in ("level", "share") and is_stock(sentence, m, span=not m.period.isdigit()):
             m.period = as_stock(m.period)
         elif expr.kind == "stock_year" and _patterns()["annual_words"].search(sentence, *clause_bounds(sentence, m.q.start, m.q.end)):
             m.period = m.period.lstrip("@") if m.period else m.period  # the year's flow, dated by its end
@@ -71,14 +73,16 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
 
 
 def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> None:
-    """A change or multiple dated like the stock before it in its sentence is a change of that stock, at its date
-    ("每万人口发明专利拥有量为65.4件,较去年同期增加12.9件": both @2023-03)."""
+    """A change, share or multiple dated like the stock before it in its sentence, or by the same period a year earlier
+    it is compared with, is a change or part of that stock, at its date ("每万人口发明专利拥有量为65.4件,较去年同期增加
+    12.9件": both @2023-03; "有效量合计15.8万件,超过全市总量的44%": both @2024)."""
     levels: list[Metric] = []
     for m in metrics:
         if m.role == "level" and m.unit != "multiple":
             levels.append(m)
-        elif (m.role == "change_abs" or m.unit == "multiple") and levels and m.period \
-                and dated_by.get(id(m)) is dated_by.get(id(levels[-1])) and (levels[-1].period or "").startswith("@"):
+        elif (m.role in ("change_abs", "share") or m.unit == "multiple") and levels and m.period \
+                and (levels[-1].period or "").startswith("@") and id(m) in dated_by \
+                and (dated_by[id(m)] is dated_by.get(id(levels[-1])) or dated_by[id(m)].kind == "same_period"):
             m.period = levels[-1].period
 
 

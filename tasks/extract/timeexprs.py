@@ -30,6 +30,8 @@ class TimeExpr:
     def period(self, published: PubDate | None, context_year: int | None) -> str | None:
         """The period string this expression gives (None when it cannot be resolved)."""
         y = self.year
+        if self.kind == "vague":
+            return None
         if self.kind == "stock_now":
             return f"@{published}" if published else None
         if self.kind == "context_year":
@@ -65,9 +67,9 @@ class TimeExpr:
             return f"{y}"  # without the period it repeats (tasks/extract/periods.py gives that), the year
         if self.kind == "years":
             return f"{y}/{self.parts[0]}"
-        if self.kind == "since":
-            end = context_year or (published.year if published else None)
-            return f"{y}/{end}" if end and end > y else None
+        if self.kind == "since":  # up to the year the text speaks of; when that is the first year, up to its writing
+            ends = [year for year in (context_year, published.year if published else None) if year and year > y]
+            return f"{y}/{ends[0]}" if ends else None
         raise ValueError(f"unknown time expression kind {self.kind!r}")
 
 
@@ -75,6 +77,8 @@ def month_span(year: int, first: int, last: int) -> str:
     """Months `first` to `last` of a year in SCHEMA's form: the year, a half or quarters by name, else "YYYY-MM/YYYY-MM"."""
     if (first, last) == (1, 12):
         return f"{year}"
+    if first == last:
+        return f"{year}-{first:02d}"
     if (first, last) in ((1, 6), (7, 12)):
         return f"{year}-H{1 if first == 1 else 2}"
     if first % 3 == 1 and last % 3 == 0:
@@ -162,7 +166,7 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
         return (_part_numbers()["relative_years"][g["rel"].lower()] if g.get("rel") else None,)
     if kind == "months":
         m1 = month_number(g.get("m1") or g.get("monthname1") or "1")
-        m2 = month_number(g.get("m2") or g["monthname2"])
+        m2 = month_number(g.get("m2") or g.get("monthname2") or g["m1"])  # one month: 5月上旬
         return (m1, m2) if 1 <= m1 <= m2 <= 12 else None
     return ()
 
