@@ -219,3 +219,26 @@ def test_a_base_of_comparison_dated_right_before_it_and_the_change_of_a_stock_at
         ("4186549件", "2019"), ("3457338件", "2018")]
     assert _periods("截至2023年3月底,全市每万人口发明专利拥有量为65.4件,较去年同期增加12.9件。", "2023-05-16") == [
         ("65.4件", "@2023-03"), ("12.9件", "@2023-03")]
+
+
+def test_a_change_against_a_base_years_before_is_the_change_over_the_years_between():
+    assert _periods("集成电路布图设计登记申请量由2016年的0.24万件增长至2020年的1.44万件,年均增长57.1%。", "2021-03-01") == [
+        ("0.24万件", "2016"), ("1.44万件", "2020"), ("57.1%", "2016/2020")]
+    assert _periods("China spent 28.74 billion U.S. dollars on royalties in 2017, nearly 14 times the level of 2001.",
+                    "2018-05-01") == [("28.74 billion U.S. dollars", "2017"), ("14 times", "2001/2017")]
+    # A base a year before is the usual comparison: the change is its own year's.
+    assert _periods("2016年领域有29个,比2015年增加1个。", "2017-03-01") == [("29个", "2016"), ("1个", "2016")]
+    # A figure with a year of its own is that year's, also after a "from" base.
+    assert _periods("The rate climbed from 44.9 percent in 2020 to 53.3 percent in 2024.", "2025-07-17") == [
+        ("44.9 percent", "2020"), ("53.3 percent", "2024")]
+
+
+def test_five_year_plans_are_spans_and_their_ends_years():
+    assert _periods("“十三五”期间,全国专利商标质押融资金额年均增幅为19%。", "2021-07-10") == [("19%", "2016/2020")]
+    assert _periods("2022年每万人口高价值发明专利拥有量达到9.4件,较「十三五」末提高3.1件。", "2023-01-16") == [
+        ("9.4件", "@2022"), ("3.1件", "2020/2022")]
+    assert _periods("As of the end of June, valid invention patents reached 1.472 million, 2.2 times the figure at the "
+                    "end of the 13th Five-Year Plan period in 2020.", "2025-07-17") == [
+        ("1.472 million", "@2025-06"), ("2.2 times", "2020/2025")]
+    assert _periods("During the 14th Five-Year Plan period, 80 centres were built.", "2025-07-17") == [
+        ("80", "2021/2025")]

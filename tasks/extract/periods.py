@@ -70,6 +70,7 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
         elif expr.kind == "stock_year" and _patterns()["annual_words"].search(sentence, *clause_bounds(sentence, m.q.start, m.q.end)):
             m.period = m.period.lstrip("@") if m.period else m.period  # the year's flow, dated by its end
     _changes_of_stocks(metrics, dated_by)
+    _changes_since_bases(sentence, metrics, exprs, published)
 
 
 def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> None:
@@ -84,6 +85,25 @@ def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> 
                 and (levels[-1].period or "").startswith("@") and id(m) in dated_by \
                 and (dated_by[id(m)] is dated_by.get(id(levels[-1])) or dated_by[id(m)].kind == "same_period"):
             m.period = levels[-1].period
+
+
+def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], published: PubDate | None) -> None:
+    """A change or multiple stated against a base more than a year before its own period is the change over the years
+    from the base to it ("由2016年的0.24万件增长至2020年的1.44万件,年均增长57.1%": 2016/2020; "in 2017, nearly 14 times
+    the level of 2001": 2001/2017). The base is the earliest year named before it in its sentence, or after it in its
+    clause. A figure followed at once by a year of its own is that year's ("from 44.9 percent in 2020 to 53.3 percent
+    in 2024")."""
+    dated = [t for t in exprs + base_dates(sentence, published) if t.year and t.kind not in NOT_CARRIED]
+    for m in metrics:
+        if not (m.role in ("change_pct", "change_abs") or m.unit == "multiple") or not m.period or "/" in m.period:
+            continue
+        if any(0 <= t.start - m.q.end <= 1 for t in exprs):
+            continue
+        year = int(YEAR.findall(m.period)[-1])
+        clause_end = clause_bounds(sentence, m.q.start, m.q.end)[1]
+        base = min((t.year for t in dated if t.end <= m.q.start or m.q.end <= t.start < clause_end), default=year)
+        if base < year - 1:
+            m.period = f"{base}/{year}"
 
 
 def scope_exprs(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:

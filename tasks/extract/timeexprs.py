@@ -117,10 +117,10 @@ def _comparison_before() -> tuple[re.Pattern, int]:
 
 @lru_cache(maxsize=None)
 def _part_numbers() -> dict:
-    """Relative years, quarter numbers and half numbers (periods.toml), keyed in lower case."""
+    """Relative years, quarter and half numbers, first years of five-year plans (periods.toml), keyed in lower case."""
     periods = rules().periods
     return {table: {k.lower(): v for k, v in periods[table].items()}
-            for table in ("relative_years", "quarter_numbers", "half_numbers")}
+            for table in ("relative_years", "quarter_numbers", "half_numbers", "five_year_plans")}
 
 
 @lru_cache(maxsize=None)
@@ -133,6 +133,8 @@ def _expr_year(groups: dict, published: PubDate | None) -> int | None:
     """The year a time expression names: digits, a relative word, an event or the publication year."""
     if groups.get("year"):
         return int(groups["year"])
+    if plan := groups.get("plan") or groups.get("plan_end"):  # a five-year plan: its first or its last year
+        return _part_numbers()["five_year_plans"][plan.lower()] + (4 if groups.get("plan_end") else 0)
     if roc := groups.get("roc") or groups.get("roc_bare"):
         return roc_year(roc)
     if groups.get("rel"):
@@ -160,6 +162,8 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
             return (1, quarters[g["q2"].lower()])
         q = quarters[(g.get("q1") or g["q1b"]).lower()]  # q1b: a quarter written 第三季 (no 度)
         return (q, q)
+    if kind == "years" and g.get("plan"):
+        return (_part_numbers()["five_year_plans"][g["plan"].lower()] + 4,)
     if kind == "years":
         return (int(g["year2"]),) if int(g["year2"]) > int(g["year"]) else None
     if kind == "same_period":  # the offset of a relative year ("去年同期": -1); None for a year named in digits
