@@ -242,3 +242,17 @@ def test_five_year_plans_are_spans_and_their_ends_years():
         ("1.472 million", "@2025-06"), ("2.2 times", "2020/2025")]
     assert _periods("During the 14th Five-Year Plan period, 80 centres were built.", "2025-07-17") == [
         ("80", "2021/2025")]
+
+
+def test_a_breakdown_paragraph_keeps_the_scope_in_force_and_another_paragraph_does_not():
+    text = ("In the first half of 2018, IP royalty trade reached 22 billion dollars.\n\n"
+            "By industry, manufacturing exported 2.138 billion dollars.\n\n"
+            "By region, Guangdong exported 2.284 billion dollars.\n\n"
+            "It is reported that 43 centres were set up.")
+    assert _periods(text, "2018-11-07") == [("22 billion dollars", "2018-H1"), ("2.138 billion dollars", "2018-H1"),
+                                           ("2.284 billion dollars", "2018-H1"), ("43", None)]
+
+
+def test_now_is_the_time_of_writing():
+    assert _periods("There are now 483 national-level IP public service institutions.", "2025-07-17") == [
+        ("483", "@2025-07-17")]

@@ -33,11 +33,12 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 @lru_cache(maxsize=None)
 def _patterns() -> dict:
-    """Compiled number hint (numbers.toml) and discourse reset (periods.toml)."""
+    """Compiled number hint (numbers.toml), discourse reset and breakdown openings (periods.toml)."""
     r = rules()
     return {
         "number_hint": re.compile(r.numbers["hint"]),
         "discourse_reset": re.compile(r.periods["discourse_reset"]),
+        "breakdown": re.compile(r.periods["breakdown"]),
         "han": HAN,
     }
 
@@ -153,9 +154,11 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
         if index in table_lines:
             continue
         if sentence.item != current_item:
-            # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope.
+            # A paragraph that goes on from the one before (no list marker) keeps that paragraph's time scope; one that
+            # breaks the figures down ("By region, ...") the scope in force at its end.
             goes_on = sentence.paragraph != current_paragraph and not starts_item(sentence.text)
-            carried = paragraph_exprs[-1:] if goes_on else []
+            breakdown = goes_on and _patterns()["breakdown"].match(sentence.text)
+            carried = (carried[-1:] if breakdown else paragraph_exprs[-1:]) if goes_on else []
             item_exprs, item_head, current_item = ([headline] if headline else []), sentence.text, sentence.item
         if sentence.paragraph != current_paragraph:
             paragraph_exprs, current_paragraph = [], sentence.paragraph
