@@ -256,3 +256,11 @@ def test_a_breakdown_paragraph_keeps_the_scope_in_force_and_another_paragraph_do
 def test_now_is_the_time_of_writing():
     assert _periods("There are now 483 national-level IP public service institutions.", "2025-07-17") == [
         ("483", "@2025-07-17")]
+
+
+def test_under_a_year_end_scope_carried_in_a_figure_after_a_flow_verb_is_the_years_flow():
+    text = ("In 2021, the CNIPA granted 695,900 invention patents. By the end of the year, there were some 37 million valid registered trademarks in China. The CNIPA approved "
+            "99 geographical indication products and registered 477 GIs as collective marks. There were 12 million "
+            "trademark holders.")
+    assert _periods(text, "2022-01-20") == [("695,900", "2021"), ("37 million", "@2021"), ("99", "2021"), ("477", "2021"),
+                                           ("12 million", "@2021")]

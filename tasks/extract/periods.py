@@ -30,6 +30,7 @@ def _patterns() -> dict:
         "stock_words": re.compile(r.context["stock"]["words"]),
         "cumulative_words": re.compile(r.context["stock"]["cumulative_words"]),
         "annual_words": re.compile(r.context["stock"]["annual_words"]),
+        "flow_verbs": re.compile(r.context["stock"]["flow_verbs"]),
         "base_before": re.compile(r.periods["base_before"]),
         "adjacent_gap": re.compile(r.periods["adjacent_gap"]),
         "title_scan_lines": windows["title_scan_lines"],
@@ -67,8 +68,8 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
             m.period = m.period.split("/")[1].lstrip("@")
         elif m.period and m.role in ("level", "share") and is_stock(sentence, m, span=not m.period.isdigit()):
             m.period = as_stock(m.period)
-        elif expr.kind == "stock_year" and _patterns()["annual_words"].search(sentence, *clause_bounds(sentence, m.q.start, m.q.end)):
-            m.period = m.period.lstrip("@") if m.period else m.period  # the year's flow, dated by its end
+        elif expr.kind in ("stock_year", "stock_context") and m.period and is_annual_flow(sentence, m, carried_in=expr not in exprs):
+            m.period = m.period.lstrip("@")  # the year's flow, dated by its end
     _changes_of_stocks(metrics, dated_by)
     _changes_since_bases(sentence, metrics, exprs, published)
 
@@ -153,6 +154,15 @@ def is_stock(sentence: str, m: Metric, span: bool = False) -> bool:
     c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
     words = [w.group() for w in _patterns()["stock_words"].finditer(sentence, c_start, c_end)]
     return any(not (span and _patterns()["cumulative_words"].fullmatch(w)) for w in words)
+
+
+def is_annual_flow(sentence: str, m: Metric, carried_in: bool) -> bool:
+    """True when a figure dated by a year's end is that year's flow: an annual word in its clause, or, under a scope
+    carried in from an earlier sentence, a flow verb right before it ("approved 99 GI products")."""
+    c_start, c_end = clause_bounds(sentence, m.q.start, m.q.end)
+    if _patterns()["annual_words"].search(sentence, c_start, c_end):
+        return True
+    return carried_in and bool(_patterns()["flow_verbs"].search(sentence, c_start, m.q.start))
 
 
 def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric],
