@@ -264,3 +264,11 @@ def test_under_a_year_end_scope_carried_in_a_figure_after_a_flow_verb_is_the_yea
             "trademark holders.")
     assert _periods(text, "2022-01-20") == [("695,900", "2021"), ("37 million", "@2021"), ("99", "2021"), ("477", "2021"),
                                            ("12 million", "@2021")]
+
+
+def test_a_year_right_after_a_figure_dates_it_and_a_currency_conversion_does_not_stand_between():
+    assert _periods("WIPO data show 48,882 Chinese applications in 2017, 53,345 in 2018 and 58,990 in 2019.",
+                    "2020-04-07") == [("48,882", "2017"), ("53,345", "2018"), ("58,990", "2019")]
+    assert _periods("2017年32.7万件、2018年34.6万件。", "2019-03-01") == [("32.7万件", "2017"), ("34.6万件", "2018")]
+    assert _periods("In 2021, value added hit 12.13 trillion yuan (about 1.9 trillion U.S. dollars) in 2020.",
+                    "2021-12-30") == [("12.13 trillion yuan", "2020"), ("1.9 trillion U.S. dollars", "2020")]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tasks.common.dates import PubDate, full_dates
 from tasks.common.rules import rules
+from tasks.extract.roles import converts
 from tasks.extract.segment import clause_bounds
 from tasks.extract.timeexprs import TimeExpr, base_dates, find_time_exprs
 
@@ -98,7 +99,7 @@ def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeE
     for m in metrics:
         if not (m.role in ("change_pct", "change_abs") or m.unit == "multiple") or not m.period or "/" in m.period:
             continue
-        if any(0 <= t.start - m.q.end <= 1 for t in exprs):
+        if right_after(sentence, m, exprs):
             continue
         year = int(YEAR.findall(m.period)[-1])
         clause_end = clause_bounds(sentence, m.q.start, m.q.end)[1]
@@ -165,10 +166,18 @@ def is_annual_flow(sentence: str, m: Metric, carried_in: bool) -> bool:
     return carried_in and bool(_patterns()["flow_verbs"].search(sentence, c_start, m.q.start))
 
 
+def right_after(sentence: str, m: Metric, exprs: list[TimeExpr]) -> TimeExpr | None:
+    """The time expression that follows a figure at once, after a space at most ("53,345 in 2018"), if any."""
+    return next((t for t in exprs if t.start >= m.q.end and not sentence[m.q.end:t.start].strip()), None)
+
+
 def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric],
               published: PubDate | None = None) -> TimeExpr | None:
-    """The time expression a metric belongs to in its own sentence: one right before it (also the date of a base of
-    comparison, "较2018年的3457338件"), else the first after it in its clause, else the last before it."""
+    """The time expression a metric belongs to in its own sentence: one right after it ("53,345 in 2018"), else one right
+    before it (also the date of a base of comparison, "较2018年的3457338件"), else the first after it in its clause with no
+    other figure between (its conversion into another currency aside), else the last before it."""
+    if at_once := right_after(sentence, m, exprs):
+        return at_once
     clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
     gap = _patterns()["adjacent_gap"]
     adjacent = [t for t in exprs + base_dates(sentence, published)
@@ -178,7 +187,7 @@ def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Met
     following = [
         t for t in exprs
         if t.start >= m.q.end and t.end <= clause_end
-        and not any(o is not m and m.q.end <= o.q.start < t.start for o in metrics)
+        and not any(o is not m and m.q.end <= o.q.start < t.start and not converts(sentence, m, o) for o in metrics)
     ]
     if following:
         return following[0]

@@ -164,7 +164,7 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
             if _rate_between(metrics, levels[-1] if levels else None, rate) or not levels:
                 continue
             level = levels.pop()
-            if levels and _converts(sentence, levels[-1], level):  # "1800亿元(248亿美元),同比增长14.1%"
+            if levels and converts(sentence, levels[-1], level):  # "1800亿元(248亿美元),同比增长14.1%"
                 level = levels.pop()
             level.change_pct, rate.attached_to = rate.value, level
     return [m for m in metrics if m.attached_to is None]
@@ -173,7 +173,7 @@ def attach_growth(sentence: str, metrics: list[Metric]) -> list[Metric]:
 MONEY_UNITS = ("CNY", "USD", "EUR")
 
 
-def _converts(sentence: str, level: Metric, conversion: Metric) -> bool:
+def converts(sentence: str, level: Metric, conversion: Metric) -> bool:
     """True when `conversion` is `level` in another currency, in brackets right after it ("180 billion yuan ($24.8 billion)")."""
     return (level.unit in MONEY_UNITS and conversion.unit in MONEY_UNITS and level.unit != conversion.unit
             and bool(_patterns()["conversion_gap"].fullmatch(sentence[level.q.end:conversion.q.start])))
