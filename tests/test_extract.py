@@ -210,3 +210,16 @@ def test_a_chinese_qualifier_before_the_whole_a_share_or_multiple_is_of():
         "2024年,百强企业拥有有效发明专利超过深圳全市总量的44%,每万人口发明专利拥有量约为全国平均水平的5.7倍,"
         "其中职务发明约占九成,融资超过人民币100亿元。", "2025-04-22")]
     assert found == [("44%", "over"), ("5.7倍", "approx"), ("九成", "approx"), ("100亿元", "over")]
+
+
+def test_ordinal_streaks_n_fold_multiples_and_number_words_listed_as_changes():
+    found = rows("In 2020, for the fourth consecutive year, Huawei was the top filer. China's total represents a "
+                 "200-fold increase on 1999.", "2021-03-02")
+    assert [(r[0], r[1], r[2], r[3]) for r in found] == [
+        ("fourth consecutive year", 4, "year", "level"), ("200-fold", 200, "multiple", "level")]
+    found = rows("In 2023, protection centres grew to 72 and fast-response centres to 40, growing by eight and seven, "
+                 "respectively.", "2024-01-20")
+    assert [(r[0], r[1], r[3]) for r in found] == [
+        ("72", 72, "level"), ("40", 40, "level"), ("eight", 8, "change_abs"), ("seven", 7, "change_abs")]
+    # "one hundred and five" stays one number.
+    assert [r[1] for r in rows("One hundred and five centres opened in 2023.", "2024-01-20")] == [105]

@@ -155,7 +155,12 @@ def _core_value(m: re.Match) -> tuple[str, str, float | None]:
     if m["ordc"]:
         return "ordinal", m["ordc"], float(p["tens"][m["tens"].lower()] + p["ordinals"][m["unit_ord"].lower()])
     if m["en"]:
-        return "words", m["en"], parse_words(m["en"])
+        token = m["en"]
+        value = parse_words(token)
+        if value is None and " and " in token:  # two numbers joined ("growing by eight and seven"): the first
+            token = token.split(" and ")[0]
+            value = parse_words(token)
+        return "words", token, value
     return "ordinal", m["ord"], float(p["ordinals"][m["ord"].lower()])
 
 
@@ -201,7 +206,7 @@ def find_quantities(text: str) -> list[Quantity]:
             m = _match_without_mixed(text, m.start())
             kind, token, number = _core_value(m)
         core_start, core_end = m.start(), m.start() + len(token)
-        pos = m.end()
+        pos = core_end if kind == "words" else m.end()  # the second of two joined number words is read next
         per_prefix, hundred = p["hundred_percent"]
         if number is None and token == hundred and text[max(0, core_start - len(per_prefix)):core_start] == per_prefix:
             number = 100.0  # 百分之百: one hundred percent
@@ -218,7 +223,9 @@ def find_quantities(text: str) -> list[Quantity]:
             if not more:
                 more = p["more"].match(text, end)
                 end = more.end() if more else end
-        unit_match = p["unit"].match(text, end) if kind != "ordinal" else None
+        unit_match = p["unit"].match(text, end)
+        if kind == "ordinal" and unit_match and _unit_of(unit_match["unit"]) != "streak":
+            unit_match = None  # an ordinal takes no unit but a streak's ("the third consecutive year")
         if unit_match and unit_match["unit"].lower() in p["lowercase_only"] and unit_match["unit"] != unit_match["unit"].lower():
             unit_match = None  # "35 pct" is a percentage, "58,990 PCT applications" is not
         unit, unit_token, factor = "count", "", 1.0

@@ -180,14 +180,17 @@ def converts(sentence: str, level: Metric, conversion: Metric) -> bool:
 
 
 def _roles_along_lists(sentence: str, metrics: list[Metric]) -> None:
-    """Percentages listed together ("grew by 35.3%, 32.7% and 28.7% respectively") share the first one's role."""
+    """Figures listed together share the first one's role: percentages ("grew by 35.3%, 32.7% and 28.7% respectively")
+    either way, and an absolute change passes to the counts after it ("growing by eight and seven, respectively")."""
     p = _patterns()
-    percents = sorted((m for m in metrics if m.unit == "percent" and m.role in ("change_pct", "share")),
-                      key=lambda m: m.q.start)
-    for before, m in zip(percents, percents[1:]):
-        if m.role != before.role and p["rate_list_gap"].fullmatch(sentence[before.q.end:m.q.start]):
+    listed = sorted((m for m in metrics if (m.role in ("change_pct", "share")) == (m.unit == "percent")
+                     and m.role != "rank"), key=lambda m: m.q.start)
+    for before, m in zip(listed, listed[1:]):
+        passes = m.unit == "percent" or (before.role, m.role) == ("change_abs", "level")
+        if m.role != before.role and m.unit == before.unit and passes \
+                and p["rate_list_gap"].fullmatch(sentence[before.q.end:m.q.start]):
             m.role = before.role
-            m.value = abs(m.value) * (growth_sign(sentence, m.q) if m.role == "change_pct" else 1.0)
+            m.value = abs(m.value) * (growth_sign(sentence, m.q) if m.role in CHANGE_ROLES else 1.0)
 
 
 def _coordinated(sentence: str, a: Metric, b: Metric, metrics: list[Metric]) -> bool:

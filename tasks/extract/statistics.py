@@ -191,7 +191,7 @@ def drop_reason(sentence: str, q: Quantity, nonstat_spans: list[tuple[int, int]]
         return "non-statistic pattern"
     if is_year(q, sentence):
         return "year"
-    if q.kind == "ordinal" or sentence.endswith(p["ordinal_prefix"], 0, q.core_start):
+    if (q.kind == "ordinal" and q.unit != "streak") or sentence.endswith(p["ordinal_prefix"], 0, q.core_start):
         return "ordinal"
     if q.kind in ("chinese", "words") and q.number == 1 and q.unit not in ("percent",):
         return "the numeral one"
