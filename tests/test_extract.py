@@ -223,3 +223,9 @@ def test_ordinal_streaks_n_fold_multiples_and_number_words_listed_as_changes():
         ("72", 72, "level"), ("40", 40, "level"), ("eight", 8, "change_abs"), ("seven", 7, "change_abs")]
     # "one hundred and five" stays one number.
     assert [r[1] for r in rows("One hundred and five centres opened in 2023.", "2024-01-20")] == [105]
+
+
+def test_two_holders_ranked_first_are_two_statistics():
+    text = "2025年本国人发明专利申请2万件。研究机构方面,工研院以328件居研究机构之首;大专校院则由成功大学以134件居各校之首。"
+    assert [(r[0], r[1]) for r in rows(text, "2026-02-26")] == [
+        ("2万件", 20000), ("328件", 328), ("之首", 1), ("134件", 134), ("之首", 1)]
