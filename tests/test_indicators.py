@@ -386,3 +386,42 @@ def test_a_foreign_offices_release_reports_that_offices_figures_and_countries_ar
     # The same figures in a CNIPA report name their countries as areas, as before.
     cn = identities("2023年,国家知识产权局受理PCT国际专利申请7.4万件。美国(59570件,增长1.9%)。")
     assert cn[-1][3] == "US"
+
+
+def test_wipos_international_filings_are_its_systems_and_three_kinds_of_patents_are_all_patents():
+    found = identities("In the first half, Chinese applicants filed 957 international design applications through the Hague "
+                       "System and 3,024 international trademark applications through the Madrid System.", "2023-07-20")
+    assert [(s, i) for s, i, *_ in found] == [("957", "patent.hague.applications"),
+                                             ("3,024", "trademark.madrid.applications")]
+    ((_, indicator, *_),) = identities("全年受理发明、新型、设计三种专利申请共7万1,965件。")
+    assert indicator == "patent.all.applications"
+
+
+def test_words_after_a_figure_that_rank_it_make_it_an_entry_of_the_ranking():
+    found = identities("本国人发明专利申请由台积电以1,485件拿下第一。外国人发明专利申请以日本3150件居首,美国1852件次之,"
+                       "中国大陆952件排第三。", "2026-02-26")
+    rows = [(s, i, a, p) for s, i, _, a, p, _ in found if s.endswith("件")]
+    # A company is a part of the figure; a country is an area of its own, whole.
+    assert rows == [("1,485件", "patent.invention.applications", None, True),
+                    ("3150件", "patent.invention.applications", "JP", False),
+                    ("1852件", "patent.invention.applications", "US", False), ("952件", "patent.invention.applications", None, False)]
+
+
+def test_names_listed_in_ranked_order_with_their_figures_are_entries_and_a_company_is_a_part():
+    found = identities("2025年第三季外国人发明专利申请3万件。外国法人方面,应材之后依序为日本东京威力217件、南韩三星电子197件。",
+                       "2025-11-09")
+    assert [(s, i, p) for s, i, _, _, p, _ in found][1:] == [
+        ("217件", "patent.invention.applications", True), ("197件", "patent.invention.applications", True)]
+    # A bracket a possessive follows is no entry: the national average is not a holder.
+    ((_, _, _, _, partial, _), _ratio) = identities("每万人口发明专利拥有量是全国平均水平(11.8件)的8.3倍。")[:2]
+    assert partial is False
+
+
+def test_at_a_foreign_office_mainland_china_or_several_countries_named_are_foreign_applicants():
+    text = ("智慧局公布第一季专利申请统计\n第一季,向我国申请发明专利的外国国家依序为日本3,538件、中国大陆706件。"
+            "外国申请人中,日本以1万2,524件高居首位,南韩与德国分列第四、第五。")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["indicator"], r["origin"], r["area"], r["partial"]) for r in extract_metrics(clean, "2025-04-20")]
+    assert rows[:2] == [("3,538件", "patent.invention.applications", "foreign", "TW", True),
+                        ("706件", "patent.invention.applications", "foreign", "TW", True)]
+    assert [row[2:] for row in rows if row[0] == "第四"] == [("foreign", "TW", True)]

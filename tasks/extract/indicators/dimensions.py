@@ -95,6 +95,11 @@ def office_named(scope: Scope) -> str | None:
     return next((code for code, pattern in scope.lex["offices"] if pattern.search(scope.text())), None)
 
 
+def names_abroad(text: str, office: str, lex: dict) -> bool:
+    """True when words name a place other than the office's own (a country, mainland China): applicants from abroad."""
+    return bool(lex["china_words"].search(text)) or any(code != office and pattern.search(text) for code, pattern in lex["areas"])
+
+
 def document_office(text: str) -> str | None:
     """The area of the one foreign IP office a document's opening names (a TIPO release: "TW"), else None."""
     p = lexicon_patterns()
