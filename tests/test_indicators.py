@@ -425,3 +425,16 @@ def test_at_a_foreign_office_mainland_china_or_several_countries_named_are_forei
     assert rows[:2] == [("3,538件", "patent.invention.applications", "foreign", "TW", True),
                         ("706件", "patent.invention.applications", "foreign", "TW", True)]
     assert [row[2:] for row in rows if row[0] == "第四"] == [("foreign", "TW", True)]
+
+
+def test_a_kind_of_right_named_without_a_measure_takes_the_measure_spoken_of():
+    found = identities("114年发明专利申请5万1,230件,年增1%;新型专利1万4,000件、设计专利6,735件,分别年减4%及8%。"
+                       "新型专利以中国大陆212件最多,香港22件居次。", "2026-02-27")
+    assert [(s, i) for s, i, *_ in found if s.endswith("件")] == [
+        ("5万1,230件", "patent.invention.applications"), ("1万4,000件", "patent.utility_model.applications"),
+        ("6,735件", "patent.design.applications"), ("212件", "patent.utility_model.applications"),
+        ("22件", "patent.utility_model.applications")]
+    # A right that covers its kinds (版权, in an organisation's name) does not take the measure of a kind spoken of.
+    found = identities("2019年全国共完成作品著作权登记2701564件。分地区看,2019年作品登记量较多的依次为:北京市1003091件,"
+                       "占全国作品登记总量的37.13%;中国版权保护中心282541件,占10.46%。")
+    assert [i for s, i, *_ in found if s == "282541件"] == [None]

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from tasks.common.rules import indicator_codes
 from tasks.extract.indicators.codes import (
-    UNITS_OF, codes_of, counts_entities, fits, indicator_of, names_a_measure, own_measure_code, respective_code,
+    UNITS_OF, codes_of, counts_entities, fits, indicator_of, is_generic, names_a_measure, own_measure_code, respective_code,
+    right_code,
 )
 from tasks.extract.indicators.dimensions import (
     area_of, counts_the_world, document_office, framed_as_part, is_partial, names_abroad, office_named, origin_of_china,
@@ -131,6 +132,9 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
             indicator = own_measure_code(indicator, m, clause) or indicator
         if indicator is not None:
             return indicator or None, whole, False, False
+        indicator = _right_with_spoken_measure(m, clause, metrics, topic)
+        if indicator is not None:
+            return indicator, clause, False, False
         indicator = _inherited(m, clause, metrics, topic)
         return indicator, clause, indicator is not None, indicator is not None
     return indicator or None, clause, False, False
@@ -141,6 +145,22 @@ def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
     ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
     own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
     return own if own is not None else indicator_of(clause, m, sentence)
+
+
+def _right_with_spoken_measure(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity | None) -> str | None:
+    """The kind of a right a count's own words name, without a measure, with the measure of another kind's indicator
+    spoken of before ("新型专利1万4,000件" after invention patent applications: utility model applications), else None.
+    """
+    p = clause.lex
+    spoken = _spoken_of(m, metrics) or (topic.indicator if topic else None)
+    own = f"{clause.own} {m.noun}"
+    right = first_listed(p["rights"], own)
+    if m.unit != "count" or spoken is None or right is None or is_generic(right) or names_a_measure(own, p) \
+            or counts_entities(m, clause):
+        return None
+    measure = spoken.rsplit(".", 1)[1]
+    code = right_code(right, measure, m, p) if measure in p["measure_names"] else None
+    return code if code and code != spoken and m.unit in UNITS_OF[indicator_codes()[code]["unit"]] else None
 
 
 def _is_bare(m: Metric, clause: Scope) -> bool:
