@@ -35,10 +35,11 @@ DEV = {
     "detection": {"f1": 0.95, "precision": 0.94, "recall": 0.96},
     "attributes": {"role": 0.99, "change_pct": 0.98, "period": 0.93, "qualifier": 0.99, "category": 0.93},
     "documents": {"lang": 1.0, "script": 1.0, "published": 1.0},
-    # Measured: indicator 0.860, origin 0.898, area 0.927, partial 0.854.
-    "indicators": {"indicator": 0.85, "origin": 0.89, "area": 0.92, "partial": 0.85},
-    # Measured: precision 0.789, recall 0.818, F1 0.803; n_sources right 0.946, status right 0.919.
-    "facts": {"f1": 0.80, "n_sources_accuracy": 0.94, "status_accuracy": 0.91},
+    # Measured: indicator 0.891, origin 0.922, area 0.951, partial 0.900 (before ranking entries and a foreign
+    # office's applicants were read: 0.860, 0.898, 0.927, 0.854).
+    "indicators": {"indicator": 0.88, "origin": 0.91, "area": 0.94, "partial": 0.89},
+    # Measured: precision 0.828, recall 0.851, F1 0.840; n_sources right 0.955, status right 0.918.
+    "facts": {"f1": 0.83, "n_sources_accuracy": 0.95, "status_accuracy": 0.91},
 }
 # The dev corpus as issue 13 measured it (c01-c35, 959 statistics, 400 gold facts): its gates are pinned here.
 # Measured: precision 0.945, recall 0.975, F1 0.960; role 0.998, change_pct 0.986, period 0.936, qualifier 0.999,

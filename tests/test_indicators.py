@@ -438,3 +438,32 @@ def test_a_kind_of_right_named_without_a_measure_takes_the_measure_spoken_of():
     found = identities("2019年全国共完成作品著作权登记2701564件。分地区看,2019年作品登记量较多的依次为:北京市1003091件,"
                        "占全国作品登记总量的37.13%;中国版权保护中心282541件,占10.46%。")
     assert [i for s, i, *_ in found if s == "282541件"] == [None]
+
+
+def test_a_rank_right_after_a_figure_is_that_figures_and_a_chinese_top_n_list_is_a_part():
+    text = ("智慧局公布第三季专利申请统计\n第三季外国人发明专利申请以日本3150件居首。"
+            "第三季本国发明专利申请前十大依序为:台积电283件、友达光电91件。")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["indicator"], r["origin"], r["partial"]) for r in extract_metrics(clean, "2025-11-09")]
+    assert rows == [("3150件", "patent.invention.applications", "foreign", True),
+                    ("居首", "patent.invention.applications", "foreign", True),
+                    ("283件", "patent.invention.applications", "domestic", True),
+                    ("91件", "patent.invention.applications", "domestic", True)]
+
+
+def test_a_sentence_opening_on_a_group_of_applicants_gives_its_origin():
+    found = identities("2025年发明专利申请5万件。在前20大本国申请人中,排序14的中钢申请143件。", "2026-02-26")
+    assert [(s, i, o, p) for s, i, o, _, p, _ in found if s == "143件"] == [
+        ("143件", "patent.invention.applications", "domestic", True)]
+
+
+def test_payments_and_receipts_for_the_use_of_ip_are_royalty_imports_and_exports():
+    found = identities("In the first five months of the year, China's payments for the use of IP totaled 120.8 billion yuan, "
+                       "and its receipts reached 36.98 billion yuan.", "2023-07-20")
+    assert [(s, i) for s, i, *_ in found] == [("120.8 billion yuan", "licensing_trade.royalties.imports"),
+                                             ("36.98 billion yuan", "licensing_trade.royalties.exports")]
+
+
+def test_the_examination_period_counts_and_the_time_to_a_first_action_does_not():
+    found = identities("106年发明专利平均首次通知期间已降至9个月以内,平均审结期间约16个月。", "2018-03-01")
+    assert [(s, i) for s, i, *_ in found] == [("9个月", None), ("16个月", "examination.invention.pendency")]

@@ -25,8 +25,8 @@ from tasks.extract.indicators.codes import (
     right_code,
 )
 from tasks.extract.indicators.dimensions import (
-    area_of, counts_the_world, document_office, framed_as_part, is_partial, names_abroad, office_named, origin_of_china,
-    origin_of_the_area, source_is_part, source_origin,
+    area_of, counts_the_world, document_office, frame_origin, framed_as_part, is_partial, names_abroad, office_named,
+    origin_of_china, origin_of_the_area, source_is_part, source_origin,
 )
 from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
 
@@ -56,7 +56,7 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     m, metrics = _unranked(sentence, m, metrics)
     clause, whole = scopes(sentence, m, metrics)
     p = clause.lex
-    start = _start_of_the_change(m, metrics, clause)
+    start = _start_of_the_change(m, metrics, clause) or _rank_of_the_figure(m, metrics, clause)
     if start is not None:
         return start
     indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
@@ -85,7 +85,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         abroad, area = area not in (None, office) or names_abroad(clause.own, office, p), office
         if abroad:
             partial = part = True  # the filings of one country's (or a few countries') applicants at the office
-    origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None)
+    origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None) \
+        or (frame_origin(sentence, p) if indicator else None)
     origin = origin or ("foreign" if abroad else None) or origin_of_the_area(indicator, area, partial, p) \
         or origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
@@ -110,6 +111,14 @@ def _start_of_the_change(m: Metric, metrics: list[Metric], clause: Scope) -> Ide
     if before and m.role == before[-1].role and clause.lex["from_to"].match(clause.own):
         return replace(before[-1].identity, inherited=True)
     return None
+
+
+def _rank_of_the_figure(m: Metric, metrics: list[Metric], clause: Scope) -> Identity | None:
+    """The identity of the figure a rank follows right after ("日本以三一五〇件居首": Japan's filings' rank), else None."""
+    before = [o for o in metrics if o.q.end <= m.q.start]
+    if m.role != "rank" or not before or before[-1].role == "rank" or clause.own.strip() or not before[-1].identity.indicator:
+        return None
+    return replace(before[-1].identity, inherited=True)
 
 
 def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None, clause: Scope,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tasks.common.rules import indicator_codes
-from tasks.extract.indicators.scope import Identity, Scope, lexicon_patterns
+from tasks.extract.indicators.scope import Identity, Scope, lexicon_patterns, nearest
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -72,6 +72,12 @@ def framed_as_part(indicator: str, sentence: str, lex: dict) -> bool:
     """True when the sentence opens by naming a part ("企业方面,", "Among companies,")."""
     frame = lex["frame"].match(sentence)
     return bool(frame and is_partial(indicator, Scope("", frame.group(), "", lex=lex)))
+
+
+def frame_origin(sentence: str, lex: dict) -> str | None:
+    """The origin the group a sentence opens by naming is of ("在前20大本国申请人中,": domestic), else None."""
+    frame = lex["frame"].match(sentence)
+    return nearest(lex["origins"], Scope("", frame.group(), "", lex=lex)) if frame else None
 
 
 def source_is_part(m: Metric, metrics: list[Metric], topic: Identity | None) -> bool:
