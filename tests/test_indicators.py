@@ -386,3 +386,84 @@ def test_a_foreign_offices_release_reports_that_offices_figures_and_countries_ar
     # The same figures in a CNIPA report name their countries as areas, as before.
     cn = identities("2023年,国家知识产权局受理PCT国际专利申请7.4万件。美国(59570件,增长1.9%)。")
     assert cn[-1][3] == "US"
+
+
+def test_wipos_international_filings_are_its_systems_and_three_kinds_of_patents_are_all_patents():
+    found = identities("In the first half, Chinese applicants filed 957 international design applications through the Hague "
+                       "System and 3,024 international trademark applications through the Madrid System.", "2023-07-20")
+    assert [(s, i) for s, i, *_ in found] == [("957", "patent.hague.applications"),
+                                             ("3,024", "trademark.madrid.applications")]
+    ((_, indicator, *_),) = identities("全年受理发明、新型、设计三种专利申请共7万1,965件。")
+    assert indicator == "patent.all.applications"
+
+
+def test_words_after_a_figure_that_rank_it_make_it_an_entry_of_the_ranking():
+    found = identities("本国人发明专利申请由台积电以1,485件拿下第一。外国人发明专利申请以日本3150件居首,美国1852件次之,"
+                       "中国大陆952件排第三。", "2026-02-26")
+    rows = [(s, i, a, p) for s, i, _, a, p, _ in found if s.endswith("件")]
+    # A company is a part of the figure; a country is an area of its own, whole.
+    assert rows == [("1,485件", "patent.invention.applications", None, True),
+                    ("3150件", "patent.invention.applications", "JP", False),
+                    ("1852件", "patent.invention.applications", "US", False), ("952件", "patent.invention.applications", None, False)]
+
+
+def test_names_listed_in_ranked_order_with_their_figures_are_entries_and_a_company_is_a_part():
+    found = identities("2025年第三季外国人发明专利申请3万件。外国法人方面,应材之后依序为日本东京威力217件、南韩三星电子197件。",
+                       "2025-11-09")
+    assert [(s, i, p) for s, i, _, _, p, _ in found][1:] == [
+        ("217件", "patent.invention.applications", True), ("197件", "patent.invention.applications", True)]
+    # A bracket a possessive follows is no entry: the national average is not a holder.
+    ((_, _, _, _, partial, _), _ratio) = identities("每万人口发明专利拥有量是全国平均水平(11.8件)的8.3倍。")[:2]
+    assert partial is False
+
+
+def test_at_a_foreign_office_mainland_china_or_several_countries_named_are_foreign_applicants():
+    text = ("智慧局公布第一季专利申请统计\n第一季,向我国申请发明专利的外国国家依序为日本3,538件、中国大陆706件。"
+            "外国申请人中,日本以1万2,524件高居首位,南韩与德国分列第四、第五。")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["indicator"], r["origin"], r["area"], r["partial"]) for r in extract_metrics(clean, "2025-04-20")]
+    assert rows[:2] == [("3,538件", "patent.invention.applications", "foreign", "TW", True),
+                        ("706件", "patent.invention.applications", "foreign", "TW", True)]
+    assert [row[2:] for row in rows if row[0] == "第四"] == [("foreign", "TW", True)]
+
+
+def test_a_kind_of_right_named_without_a_measure_takes_the_measure_spoken_of():
+    found = identities("114年发明专利申请5万1,230件,年增1%;新型专利1万4,000件、设计专利6,735件,分别年减4%及8%。"
+                       "新型专利以中国大陆212件最多,香港22件居次。", "2026-02-27")
+    assert [(s, i) for s, i, *_ in found if s.endswith("件")] == [
+        ("5万1,230件", "patent.invention.applications"), ("1万4,000件", "patent.utility_model.applications"),
+        ("6,735件", "patent.design.applications"), ("212件", "patent.utility_model.applications"),
+        ("22件", "patent.utility_model.applications")]
+    # A right that covers its kinds (版权, in an organisation's name) does not take the measure of a kind spoken of.
+    found = identities("2019年全国共完成作品著作权登记2701564件。分地区看,2019年作品登记量较多的依次为:北京市1003091件,"
+                       "占全国作品登记总量的37.13%;中国版权保护中心282541件,占10.46%。")
+    assert [i for s, i, *_ in found if s == "282541件"] == [None]
+
+
+def test_a_rank_right_after_a_figure_is_that_figures_and_a_chinese_top_n_list_is_a_part():
+    text = ("智慧局公布第三季专利申请统计\n第三季外国人发明专利申请以日本3150件居首。"
+            "第三季本国发明专利申请前十大依序为:台积电283件、友达光电91件。")
+    clean, _ = clean_text(text, is_html=False)
+    rows = [(r["surface"], r["indicator"], r["origin"], r["partial"]) for r in extract_metrics(clean, "2025-11-09")]
+    assert rows == [("3150件", "patent.invention.applications", "foreign", True),
+                    ("居首", "patent.invention.applications", "foreign", True),
+                    ("283件", "patent.invention.applications", "domestic", True),
+                    ("91件", "patent.invention.applications", "domestic", True)]
+
+
+def test_a_sentence_opening_on_a_group_of_applicants_gives_its_origin():
+    found = identities("2025年发明专利申请5万件。在前20大本国申请人中,排序14的中钢申请143件。", "2026-02-26")
+    assert [(s, i, o, p) for s, i, o, _, p, _ in found if s == "143件"] == [
+        ("143件", "patent.invention.applications", "domestic", True)]
+
+
+def test_payments_and_receipts_for_the_use_of_ip_are_royalty_imports_and_exports():
+    found = identities("In the first five months of the year, China's payments for the use of IP totaled 120.8 billion yuan, "
+                       "and its receipts reached 36.98 billion yuan.", "2023-07-20")
+    assert [(s, i) for s, i, *_ in found] == [("120.8 billion yuan", "licensing_trade.royalties.imports"),
+                                             ("36.98 billion yuan", "licensing_trade.royalties.exports")]
+
+
+def test_the_examination_period_counts_and_the_time_to_a_first_action_does_not():
+    found = identities("106年发明专利平均首次通知期间已降至9个月以内,平均审结期间约16个月。", "2018-03-01")
+    assert [(s, i) for s, i, *_ in found] == [("9个月", None), ("16个月", "examination.invention.pendency")]

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from tasks.common.rules import indicator_codes
 from tasks.extract.indicators.codes import (
-    UNITS_OF, codes_of, counts_entities, fits, indicator_of, names_a_measure, own_measure_code, respective_code,
+    UNITS_OF, codes_of, counts_entities, fits, indicator_of, is_generic, names_a_measure, own_measure_code, respective_code,
+    right_code,
 )
 from tasks.extract.indicators.dimensions import (
-    area_of, counts_the_world, document_office, framed_as_part, is_partial, office_named, origin_of_china,
-    origin_of_the_area, source_is_part, source_origin,
+    area_of, counts_the_world, document_office, frame_origin, framed_as_part, is_partial, names_abroad, office_named,
+    origin_of_china, origin_of_the_area, source_is_part, source_origin,
 )
-from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, scopes
+from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -52,9 +53,10 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     office's statistics (`office`, document_office), a figure is that office's, and a country beside it is where
     its applicants come from.
     """
+    m, metrics = _unranked(sentence, m, metrics)
     clause, whole = scopes(sentence, m, metrics)
     p = clause.lex
-    start = _start_of_the_change(m, metrics, clause)
+    start = _start_of_the_change(m, metrics, clause) or _rank_of_the_figure(m, metrics, clause)
     if start is not None:
         return start
     indicator, used, inherited, borrowed = _find_indicator(sentence, m, metrics, topic, clause, whole)
@@ -69,22 +71,23 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         part = is_partial(indicator, clause) \
             or (used is whole and is_partial(indicator, Scope(m.noun, whole.before, "", lex=p))) \
             or (borrowed and area is None and source_is_part(m, metrics, topic)) \
-            or (borrowed and _ranks_a_holder(m, clause)) \
+            or _ranks_a_holder(m, clause) \
             or (area is None and framed_as_part(indicator, sentence, p)) \
             or (indicator in p["whole_only_with"] and not p["whole_only_with"][indicator].search(sentence))
         partial = (m.role == "share" and row["kind"] != "ratio" and area is None) or part
     named_office = office_named(clause)
     if named_office == "" and indicator:
         return Identity()  # a regional office's figure: no area code, no indicator (like a world total)
-    applicants_from = None
+    abroad = False
     if named_office:
         area = named_office
-    elif office and indicator:
-        applicants_from, area = (area if area not in (None, office) else None), office
-        if applicants_from:
-            partial = part = True  # the filings of one country's applicants at the office
-    origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None)
-    origin = origin or ("foreign" if applicants_from else None) or origin_of_the_area(indicator, area, partial, p) \
+    elif office and indicator and not p["china_office"].search(clause.text()):  # (China's office's figures are China's)
+        abroad, area = area not in (None, office) or names_abroad(clause.own, office, p), office
+        if abroad:
+            partial = part = True  # the filings of one country's (or a few countries') applicants at the office
+    origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None) \
+        or (frame_origin(sentence, p) if indicator else None)
+    origin = origin or ("foreign" if abroad else None) or origin_of_the_area(indicator, area, partial, p) \
         or origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
         origin = source_origin(m, metrics)
@@ -93,12 +96,29 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     return Identity(indicator, origin, area, partial, inherited, part)
 
 
+def _unranked(sentence: str, m: Metric, metrics: list[Metric]) -> tuple[Metric, list[Metric]]:
+    """The figure (and its sentence's figures) without its noun phrase when the words after the number rank it
+    ("香港22件居次", "台积电以1,485件拿下第一"): they name nothing counted."""
+    if not m.noun or not ranks(sentence, m):
+        return m, metrics
+    bare = replace(m, noun="", noun_end=m.q.end)
+    return bare, [bare if o is m else o for o in metrics]
+
+
 def _start_of_the_change(m: Metric, metrics: list[Metric], clause: Scope) -> Identity | None:
     """The identity of X when the figure is Y of "from X to Y" (由X增加到Y), else None."""
     before = [o for o in metrics if o.q.end <= m.q.start and o.unit == m.unit]
     if before and m.role == before[-1].role and clause.lex["from_to"].match(clause.own):
         return replace(before[-1].identity, inherited=True)
     return None
+
+
+def _rank_of_the_figure(m: Metric, metrics: list[Metric], clause: Scope) -> Identity | None:
+    """The identity of the figure a rank follows right after ("日本以三一五〇件居首": Japan's filings' rank), else None."""
+    before = [o for o in metrics if o.q.end <= m.q.start]
+    if m.role != "rank" or not before or before[-1].role == "rank" or clause.own.strip() or not before[-1].identity.indicator:
+        return None
+    return replace(before[-1].identity, inherited=True)
 
 
 def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None, clause: Scope,
@@ -121,6 +141,9 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
             indicator = own_measure_code(indicator, m, clause) or indicator
         if indicator is not None:
             return indicator or None, whole, False, False
+        indicator = _right_with_spoken_measure(m, clause, metrics, topic)
+        if indicator is not None:
+            return indicator, clause, False, False
         indicator = _inherited(m, clause, metrics, topic)
         return indicator, clause, indicator is not None, indicator is not None
     return indicator or None, clause, False, False
@@ -131,6 +154,22 @@ def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
     ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
     own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
     return own if own is not None else indicator_of(clause, m, sentence)
+
+
+def _right_with_spoken_measure(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity | None) -> str | None:
+    """The kind of a right a count's own words name, without a measure, with the measure of another kind's indicator
+    spoken of before ("新型专利1万4,000件" after invention patent applications: utility model applications), else None.
+    """
+    p = clause.lex
+    spoken = _spoken_of(m, metrics) or (topic.indicator if topic else None)
+    own = f"{clause.own} {m.noun}"
+    right = first_listed(p["rights"], own)
+    if m.unit != "count" or spoken is None or right is None or is_generic(right) or names_a_measure(own, p) \
+            or counts_entities(m, clause):
+        return None
+    measure = spoken.rsplit(".", 1)[1]
+    code = right_code(right, measure, m, p) if measure in p["measure_names"] else None
+    return code if code and code != spoken and m.unit in UNITS_OF[indicator_codes()[code]["unit"]] else None
 
 
 def _is_bare(m: Metric, clause: Scope) -> bool:
@@ -147,21 +186,26 @@ def _is_bare(m: Metric, clause: Scope) -> bool:
 
 
 def _is_ranked_entry(m: Metric, clause: Scope) -> bool:
-    """True when a figure is an entry of a ranking: "Samsung Electronics (2,334)", "美国以59056件居次"."""
+    """True when a figure is an entry of a ranking: "Samsung Electronics (2,334)", "美国以59056件居次", "美国一八五二件次之",
+    a name and its figure in a list in ranked order ("依序为日本东京威力二一七件、南韩三星电子一九七件")."""
     p = clause.lex
     if p["entity_measure_words"].fullmatch(m.q.unit_token):
         return False
     return bool((p["entry_before"].search(clause.before) and p["entry_after"].match(clause.after))
-                or (p["ranked_before"].search(clause.before) and p["ranked_after"].search(f"{m.noun} {clause.after}")))
+                or (p["ranked_before"].search(clause.before) and p["ranked_after"].search(f"{m.noun} {clause.after}"))
+                or clause.ranked or (not m.noun.strip() and p["ranked_list"].search(clause.before)))
 
 
 def _ranks_a_holder(m: Metric, clause: Scope) -> bool:
-    """True when an entry of a ranking names more than a place: a company or a university ("三星电子以4387件居次")."""
+    """True when an entry of a ranking names more than a place, and no right: a company or a university
+    ("三星电子以4387件居次")."""
     if not _is_ranked_entry(m, clause):
         return False
     p = clause.lex
     own = p["ranked_before"].sub(" ", p["entry_before"].sub(" ", p["entry_name_start"].sub("", clause.own)))
-    for _, pattern in p["areas"] + p["origins"]:
+    if first_listed(p["rights"], own) or names_a_measure(own, p):
+        return False
+    for _, pattern in p["areas"] + p["origins"] + [("", p["china_words"]), ("", p["ranked_list"])]:
         own = pattern.sub(" ", own)
     return bool(p["content_word"].search(p["bare_fillers"].sub(" ", own)))
 

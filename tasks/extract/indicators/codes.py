@@ -77,14 +77,14 @@ def right_measure_code(scope: Scope, m: Metric) -> str | None:
         or first_listed(p["rights"], scope.after)
     if right is None:
         return None
-    specific = first_listed(p["rights"], scope.text()) if _is_generic(right) else None
+    specific = first_listed(p["rights"], scope.text()) if is_generic(right) else None
     if specific and specific.split(".")[0] == right.split(".")[0]:
         right = specific  # "international patent applications received ... under the Patent Cooperation Treaty"
     measure = first_listed(p["measures"], f"{scope.own} {scope.noun}") or first_listed(p["measures"], scope.text())
-    return _right_code(right, measure, m, p)
+    return right_code(right, measure, m, p)
 
 
-def _is_generic(right: str) -> bool:
+def is_generic(right: str) -> bool:
     """True for a right that covers its kinds ("patent.all", "trademark"), not one kind ("patent.pct")."""
     return "." not in right or right.endswith(".all")
 
@@ -95,7 +95,7 @@ def codes_of(right: str) -> tuple[str, ...]:
     return tuple(c for c in indicator_codes() if c.startswith(right + "."))
 
 
-def _right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:
+def right_code(right: str, measure: str | None, m: Metric, lex: dict) -> str | None:
     """`<right>.<measure>` when the code list has it (or the measure's pair); the right's only code; a stock's in_force."""
     codes = codes_of(right)
     if len(codes) == 1:
@@ -139,7 +139,7 @@ def respective_code(sentence: str, m: Metric, metrics: list[Metric], lex: dict) 
         return None
     k = run.index(m)
     measure = first_listed(lex["measures"], items[k]) or first_listed(lex["measures"], items[-1])
-    return _right_code(rights[k], measure, m, lex)
+    return right_code(rights[k], measure, m, lex)
 
 
 def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) -> str | None:
@@ -183,7 +183,7 @@ def own_measure_code(indicator: str, m: Metric, clause: Scope) -> str | None:
               if indicator.startswith(r + ".") and indicator[len(r) + 1:] in p["measure_names"]]
     if measure is None or not rights:
         return None
-    code = _right_code(max(rights, key=len), measure, m, p)
+    code = right_code(max(rights, key=len), measure, m, p)
     return code if code and m.unit in UNITS_OF[indicator_codes()[code]["unit"]] else None
 
 

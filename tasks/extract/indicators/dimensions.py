@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tasks.common.rules import indicator_codes
-from tasks.extract.indicators.scope import Identity, Scope, lexicon_patterns
+from tasks.extract.indicators.scope import Identity, Scope, lexicon_patterns, nearest
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -74,6 +74,12 @@ def framed_as_part(indicator: str, sentence: str, lex: dict) -> bool:
     return bool(frame and is_partial(indicator, Scope("", frame.group(), "", lex=lex)))
 
 
+def frame_origin(sentence: str, lex: dict) -> str | None:
+    """The origin the group a sentence opens by naming is of ("在前20大本国申请人中,": domestic), else None."""
+    frame = lex["frame"].match(sentence)
+    return nearest(lex["origins"], Scope("", frame.group(), "", lex=lex)) if frame else None
+
+
 def source_is_part(m: Metric, metrics: list[Metric], topic: Identity | None) -> bool:
     """True when the figure a borrowed indicator comes from (the last one before in the sentence, else `topic`) is a part."""
     before = [o.identity for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
@@ -93,6 +99,11 @@ def origin_of_the_area(indicator: str | None, area: str | None, partial: bool | 
 def office_named(scope: Scope) -> str | None:
     """The area of the IP office a figure's clause names (areas.toml [offices]; "" for a regional one), else None."""
     return next((code for code, pattern in scope.lex["offices"] if pattern.search(scope.text())), None)
+
+
+def names_abroad(text: str, office: str, lex: dict) -> bool:
+    """True when words name a place other than the office's own (a country, mainland China): applicants from abroad."""
+    return bool(lex["china_words"].search(text)) or any(code != office and pattern.search(text) for code, pattern in lex["areas"])
 
 
 def document_office(text: str) -> str | None:

@@ -51,6 +51,7 @@ class Scope:
     before: str
     after: str
     own: str = ""  # the words before the number since the previous metric's noun phrase ("、外观设计专利" in a list)
+    ranked: bool = False  # the words right after the number rank the figure ("居次", "拿下第一")
     lex: dict = field(default_factory=dict, repr=False, compare=False)  # the phrases that may occur in the sentence
 
     def text(self) -> str:
@@ -72,7 +73,7 @@ def lexicon_patterns() -> dict:
                      phrase_pattern(p["nouns"]) if "nouns" in p else None,
                      phrase_pattern(p["sentence_words"]) if "sentence_words" in p else None)
                     for p in lex["phrase"]],
-        "rights": [(right, phrase_pattern(words)) for right, words in lex["rights"].items()],
+        "rights": [(right, phrase_pattern(words)) for table in ("all_kinds", "rights") for right, words in lex[table].items()],
         "measures": [(measure, phrase_pattern(words)) for measure, words in lex["measures"].items()],
         "measure_pairs": lex["measure_pairs"],
         "measure_names": frozenset(lex["measures"]),
@@ -102,6 +103,8 @@ def lexicon_patterns() -> dict:
         "entry_after": re.compile(lex["counted"]["entry_after"]),
         "ranked_before": re.compile(lex["counted"]["ranked_before"]),
         "ranked_after": re.compile(lex["counted"]["ranked_after"]),
+        "ranked_start": re.compile(lex["counted"]["ranked_start"]),
+        "ranked_list": re.compile(lex["counted"]["ranked_list"]),
         "entry_name_start": re.compile(lex["counted"]["entry_name_start"]),
         "from_to": re.compile(lex["counted"]["from_to"]),
         "respectively": phrase_pattern(lex["respectively"]["words"]),
@@ -156,10 +159,16 @@ def scopes(sentence: str, m: Metric, metrics: list[Metric]) -> tuple[Scope, Scop
     noun_end = max(m.q.end, m.noun_end)
     since_previous = max([max(o.q.end, o.noun_end) for o in metrics if o is not m and o.q.end <= m.q.start], default=0)
     own = blanked[max(c_start, since_previous, m.q.start - p["before_chars"]):m.q.start]
+    ranked = ranks(sentence, m)
     clause = Scope(noun=m.noun, before=blanked[max(c_start, m.q.start - p["before_chars"]):m.q.start],
-                   after=blanked[noun_end:min(c_end, noun_end + p["after_chars"])], own=own, lex=p)
-    whole = Scope(noun=m.noun, before=blanked[:m.q.start], after=blanked[noun_end:], own=own, lex=p)
+                   after=blanked[noun_end:min(c_end, noun_end + p["after_chars"])], own=own, ranked=ranked, lex=p)
+    whole = Scope(noun=m.noun, before=blanked[:m.q.start], after=blanked[noun_end:], own=own, ranked=ranked, lex=p)
     return clause, whole
+
+
+def ranks(sentence: str, m: Metric) -> bool:
+    """True when the words right after a figure rank it ("香港22件居次", "台积电以1,485件拿下第一")."""
+    return bool(lexicon_patterns()["ranked_start"].match(sentence, m.q.end))
 
 
 def nearest(named: list[tuple[str, re.Pattern]], scope: Scope) -> str | None:
