@@ -111,6 +111,7 @@ def parse_arabic(token: str) -> float:
     return float(token.replace(",", ""))
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_chinese(token: str) -> float | None:
     """Value of a Chinese numeral (cn2an, smart mode), None if it is not one."""
     if not any(ch in _patterns()["digit_chars"] for ch in token):
@@ -121,6 +122,7 @@ def parse_chinese(token: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_mixed(token: str) -> float | None:
     """Value of Arabic digits mixed with Chinese numerals (3万4000, 9万7,411), None if cn2an refuses it."""
     try:
@@ -129,6 +131,7 @@ def parse_mixed(token: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_words(token: str) -> float | None:
     """Value of English number words (text2num), None if they are not a number."""
     words = re.sub(r"^a\b", "one", token.lower().replace("-", " "))
