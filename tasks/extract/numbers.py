@@ -144,7 +144,7 @@ def parse_words(token: str) -> float | None:
 def _core_value(m: re.Match) -> tuple[str, str, float | None]:
     """(kind, token, value) of a core number match; the token is the part that was read."""
     p = _patterns()
-    if m.groupdict().get("mix"):
+    if _mixed(m):
         return "arabic", m["mix"], parse_mixed(m["mix"])
     if m["ar"]:
         return "arabic", m["ar"], parse_arabic(m["ar"])
@@ -160,6 +160,11 @@ def _core_value(m: re.Match) -> tuple[str, str, float | None]:
     if m["en"]:
         return "words", m["en"], parse_words(m["en"])
     return "ordinal", m["ord"], float(p["ordinals"][m["ord"].lower()])
+
+
+def _mixed(m: re.Match) -> str | None:
+    """The mixed reading of a core number match (3万4000), None when it has none (core_plain has no such group)."""
+    return m["mix"] if "mix" in m.re.groupindex else None
 
 
 def _match_without_mixed(text: str, pos: int) -> re.Match | None:
@@ -200,7 +205,7 @@ def find_quantities(text: str) -> list[Quantity]:
     pos = 0
     while (m := _next_core(text, pos)) is not None:
         kind, token, number = _core_value(m)
-        if number is None and m.groupdict().get("mix"):
+        if number is None and _mixed(m):
             m = _match_without_mixed(text, m.start())
             kind, token, number = _core_value(m)
         core_start, core_end = m.start(), m.start() + len(token)
