@@ -218,22 +218,23 @@ def _column_and_headline(first: str, last: str) -> bool:
             and not _known_part(first) and not p["nav_start"].match(first) and not _is_chrome(first))
 
 
-def _title_and_start(lines: list[str]) -> tuple[int | None, int]:
-    """(index of the title line or None, index of the first body line) in the header."""
+@lru_cache(maxsize=1)  # clean_document asks for the title and then the publisher of the same text
+def _header(text: str) -> tuple[list[str], int | None, int]:
+    """(the non-empty lines of a text, index of the title line or None, index of the first body line)."""
+    lines = _lines(text)
     title_at = None
     n = rules().sources["title"]["search_lines"]
     for i, line in enumerate(lines[:n]):
         if is_body_line(line):
-            return title_at, i
+            return lines, title_at, i
         if title_at is None and _headline(line):
             title_at = i
-    return title_at, min(len(lines), n)
+    return lines, title_at, min(len(lines), n)
 
 
 def detect_title(text: str) -> str | None:
     """The headline of a clean text, or None when the text gives none."""
-    lines = _lines(text)
-    title_at, _ = _title_and_start(lines)
+    lines, title_at, _ = _header(text)
     return _headline(lines[title_at]) if title_at is not None else None
 
 
@@ -334,8 +335,7 @@ def _most_named_body(text: str) -> str | None:
 def detect_publisher(text: str) -> str | None:
     """The outlet or issuing body that publishes a clean text (a display name), or None."""
     pub, p = rules().sources["publisher"], _patterns()
-    lines = _lines(text)
-    title_at, start = _title_and_start(lines)
+    lines, title_at, start = _header(text)
     start = min(start, pub["header_lines"])
     header = lines[:start]
     cap = rules().sources["title"]["max_line_chars"]  # a dateline opens its paragraph, a byline closes it

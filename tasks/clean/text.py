@@ -23,7 +23,10 @@ from lxml import etree
 from tasks.common.prefilter import PatternSet
 from tasks.common.rules import anchored_at_start, any_of, rules
 
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Script classes, not language data: everything but Han characters (removing it leaves them), and the Latin
+# letters as bytes (detect_script counts them in the text's ASCII characters).
+NOT_HAN = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
+ASCII_LETTERS = string.ascii_letters.encode()
 
 
 # Terminal escape sequences (colour codes in captured console output): the
@@ -243,16 +246,17 @@ def strip_pinyin(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """`hant`, `hans` or `latin`: the script of the body as written."""
-    han = Counter(HAN.findall(text))
-    n_han = sum(han.values())
-    n_latin = sum(map(text.count, string.ascii_letters))  # counting each letter is faster than a list of matches
-    if n_han == 0 or n_han < rules().script["zh_min_han_share"] * (n_han + n_latin):
+    han = NOT_HAN.sub("", text)
+    ascii_text = text.encode("ascii", "ignore")  # C loops, not a Python one per character or letter
+    n_latin = len(ascii_text) - len(ascii_text.translate(None, ASCII_LETTERS))
+    if not han or len(han) < rules().script["zh_min_han_share"] * (len(han) + n_latin):
         return "latin"
+    counts = Counter(han)
     # One call for every distinct character; a line break between them keeps each converted alone.
-    distinct = list(han)
+    distinct = list(counts)
     converted = converter().convert("\n".join(distinct)).split("\n")
-    changed = sum(han[ch] for ch, new in zip(distinct, converted, strict=True) if new != ch)
-    return "hant" if changed >= rules().script["hant_min_changed_share"] * n_han else "hans"
+    changed = sum(counts[ch] for ch, new in zip(distinct, converted, strict=True) if new != ch)
+    return "hant" if changed >= rules().script["hant_min_changed_share"] * len(han) else "hans"
 
 
 def normalise(text: str) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import cn2an
 
+from tasks.common.prefilter import PrefilteredPattern
 from tasks.common.rules import rules
 
 
@@ -48,12 +49,12 @@ class PubDate:
 
 
 @lru_cache(maxsize=None)
-def _compiled_events() -> tuple[list, list, re.Pattern]:
+def _compiled_events() -> tuple[list, list, PrefilteredPattern]:
     """(fixed events, numbered series, ongoing-marker pattern)."""
     ev = rules().events
     fixed = [(re.compile(e["pattern"], re.I), e["year"], e["month"]) for e in ev.get("fixed", [])]
     series = [(re.compile(e["pattern"]), e["base_year"], e["month"]) for e in ev.get("series", [])]
-    return fixed, series, re.compile(ev["ongoing"])
+    return fixed, series, PrefilteredPattern(ev["ongoing"])
 
 
 @lru_cache(maxsize=None)
@@ -159,9 +160,9 @@ def roc_year(token: str) -> int:
 
 
 @lru_cache(maxsize=None)
-def _roc_evidence() -> re.Pattern:
+def _roc_evidence() -> PrefilteredPattern:
     """Dates and years written in the ROC calendar in a form nothing else takes (dates.toml roc_evidence)."""
-    return re.compile(rules().dates["roc_evidence"])
+    return PrefilteredPattern(rules().dates["roc_evidence"])
 
 
 def uses_roc_years(text: str) -> bool:

@@ -28,6 +28,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 # Below this many documents per worker the pool costs more than it saves.
 MIN_ITEMS_PER_WORKER = 8
+# Pieces of work each worker gets per call, at most 32 items each: while the last piece runs the other workers wait,
+# so the pieces are small (an extract batch of 1,000 documents goes out in pieces of 25, not 125).
+PIECES_PER_WORKER = 16
 
 
 def default_workers() -> int:
@@ -97,7 +100,7 @@ def imap_ordered(fn: Callable[[T], R], items: Iterable[T], workers: int | None =
     workers = workers or default_workers()
     done = 0
     if workers > 1 and len(items) >= 2 * MIN_ITEMS_PER_WORKER:
-        chunk = max(1, min(32, len(items) // (workers * 4)))
+        chunk = max(1, min(32, len(items) // (workers * PIECES_PER_WORKER)))
         try:
             for result in _pool(workers).map(fn, items, chunksize=chunk):
                 stop_point()

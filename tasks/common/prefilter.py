@@ -68,6 +68,19 @@ class PatternSet:
         self._database.scan(text.encode(), match_event_handler=_add_id, context=found, scratch=scratch)
 
 
+
+class PrefilteredPattern:
+    """One regex searched in long texts: Hyperscan's pass rules out most texts, `re` searches the others."""
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern)
+        self._prefilter = PatternSet([pattern])
+
+    def search(self, text: str) -> re.Match | None:
+        """`re.search` of the regex in `text`."""
+        return self.regex.search(text) if self._prefilter.candidates(text) else None
+
+
 def _add_id(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
     """Hyperscan match callback: note the pattern."""
     found.add(pattern_id)

@@ -111,6 +111,7 @@ def parse_arabic(token: str) -> float:
     return float(token.replace(",", ""))
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_chinese(token: str) -> float | None:
     """Value of a Chinese numeral (cn2an, smart mode), None if it is not one."""
     if not any(ch in _patterns()["digit_chars"] for ch in token):
@@ -121,6 +122,7 @@ def parse_chinese(token: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_mixed(token: str) -> float | None:
     """Value of Arabic digits mixed with Chinese numerals (3万4000, 9万7,411), None if cn2an refuses it."""
     try:
@@ -129,6 +131,7 @@ def parse_mixed(token: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # the same numerals come back: cn2an and text2num are slow
 def parse_words(token: str) -> float | None:
     """Value of English number words (text2num), None if they are not a number."""
     words = re.sub(r"^a\b", "one", token.lower().replace("-", " "))
@@ -141,7 +144,7 @@ def parse_words(token: str) -> float | None:
 def _core_value(m: re.Match) -> tuple[str, str, float | None]:
     """(kind, token, value) of a core number match; the token is the part that was read."""
     p = _patterns()
-    if m.groupdict().get("mix"):
+    if _mixed(m):
         return "arabic", m["mix"], parse_mixed(m["mix"])
     if m["ar"]:
         return "arabic", m["ar"], parse_arabic(m["ar"])
@@ -162,6 +165,11 @@ def _core_value(m: re.Match) -> tuple[str, str, float | None]:
             value = parse_words(token)
         return "words", token, value
     return "ordinal", m["ord"], float(p["ordinals"][m["ord"].lower()])
+
+
+def _mixed(m: re.Match) -> str | None:
+    """The mixed reading of a core number match (3万4000), None when it has none (core_plain has no such group)."""
+    return m["mix"] if "mix" in m.re.groupindex else None
 
 
 def _match_without_mixed(text: str, pos: int) -> re.Match | None:
@@ -202,7 +210,7 @@ def find_quantities(text: str) -> list[Quantity]:
     pos = 0
     while (m := _next_core(text, pos)) is not None:
         kind, token, number = _core_value(m)
-        if number is None and m.groupdict().get("mix"):
+        if number is None and _mixed(m):
             m = _match_without_mixed(text, m.start())
             kind, token, number = _core_value(m)
         core_start, core_end = m.start(), m.start() + len(token)
