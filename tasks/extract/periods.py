@@ -53,8 +53,9 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
                    item_exprs: list[TimeExpr], published: PubDate | None) -> None:
     """Set each metric's period from the time expressions around it."""
     dated_by: dict[int, TimeExpr] = {}
+    bases, undated = base_dates(sentence, published), undated_bases(sentence, exprs)  # once per sentence
     for m in metrics:
-        expr = _expr_for(sentence, m, exprs, metrics, published) or (carried[-1] if carried else None)
+        expr = _expr_for(sentence, m, exprs, metrics, bases, undated) or (carried[-1] if carried else None)
         if expr is None:
             continue
         dated_by[id(m)] = expr
@@ -72,7 +73,7 @@ def assign_periods(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], 
         elif expr.kind in ("stock_year", "stock_context") and m.period and is_annual_flow(sentence, m, carried_in=expr not in exprs):
             m.period = m.period.lstrip("@")  # the year's flow, dated by its end
     _changes_of_stocks(metrics, dated_by)
-    _changes_since_bases(sentence, metrics, exprs, published)
+    _changes_since_bases(sentence, metrics, exprs, bases)
 
 
 def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> None:
@@ -89,13 +90,13 @@ def _changes_of_stocks(metrics: list[Metric], dated_by: dict[int, TimeExpr]) -> 
             m.period = levels[-1].period
 
 
-def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], published: PubDate | None) -> None:
+def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeExpr], bases: list[TimeExpr]) -> None:
     """A change or multiple stated against a base more than a year before its own period is the change over the years
     from the base to it ("由2016年的0.24万件增长至2020年的1.44万件,年均增长57.1%": 2016/2020; "in 2017, nearly 14 times
     the level of 2001": 2001/2017). The base is the earliest year named before it in its sentence, or after it in its
     clause. A figure followed at once by a year of its own is that year's ("from 44.9 percent in 2020 to 53.3 percent
     in 2024")."""
-    dated = [t for t in exprs + base_dates(sentence, published) if t.year and t.kind not in NOT_CARRIED]
+    dated = [t for t in exprs + bases if t.year and t.kind not in NOT_CARRIED]
     for m in metrics:
         if not (m.role in ("change_pct", "change_abs") or m.unit == "multiple") or not m.period or "/" in m.period:
             continue
@@ -171,16 +172,17 @@ def right_after(sentence: str, m: Metric, exprs: list[TimeExpr]) -> TimeExpr | N
     return next((t for t in exprs if t.start >= m.q.end and not sentence[m.q.end:t.start].strip()), None)
 
 
-def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric],
-              published: PubDate | None = None) -> TimeExpr | None:
+def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Metric], bases: list[TimeExpr],
+              undated: list[TimeExpr]) -> TimeExpr | None:
     """The time expression a metric belongs to in its own sentence: one right after it ("53,345 in 2018"), else one right
     before it (also the date of a base of comparison, "较2018年的3457338件"), else the first after it in its clause with no
-    other figure between (its conversion into another currency aside), else the last before it."""
+    other figure between (its conversion into another currency aside), else the last before it not dating a base.
+    `bases`: the sentence's dates of bases of comparison; `undated`: its expressions without them (undated_bases)."""
     if at_once := right_after(sentence, m, exprs):
         return at_once
-    clause_start, clause_end = clause_bounds(sentence, m.q.start, m.q.end)
+    clause_end = clause_bounds(sentence, m.q.start, m.q.end)[1]
     gap = _patterns()["adjacent_gap"]
-    adjacent = [t for t in exprs + base_dates(sentence, published)
+    adjacent = [t for t in exprs + bases
                 if t.end <= m.q.start and gap.fullmatch(sentence[t.end:m.q.start])]
     if adjacent:
         return adjacent[-1]
@@ -191,7 +193,7 @@ def _expr_for(sentence: str, m: Metric, exprs: list[TimeExpr], metrics: list[Met
     ]
     if following:
         return following[0]
-    preceding = [t for t in undated_bases(sentence, exprs) if t.end <= m.q.start]
+    preceding = [t for t in undated if t.end <= m.q.start]
     return preceding[-1] if preceding else None
 
 
