@@ -229,3 +229,9 @@ def test_two_holders_ranked_first_are_two_statistics():
     text = "2025年本国人发明专利申请2万件。研究机构方面,工研院以328件居研究机构之首;大专校院则由成功大学以134件居各校之首。"
     assert [(r[0], r[1]) for r in rows(text, "2026-02-26")] == [
         ("2万件", 20000), ("328件", 328), ("之首", 1), ("134件", 134), ("之首", 1)]
+
+
+def test_a_rate_rising_to_its_level_is_that_levels_growth():
+    found = rows("Financing reached 267.66 billion yuan, up 64.6 percent, with the number of pledge deals rising "
+                 "56.9 percent to 16,000.", "2023-07-18")
+    assert [(r[0], r[3], r[4]) for r in found] == [("267.66 billion yuan", "level", 64.6), ("16,000", "level", 56.9)]

@@ -70,3 +70,9 @@ def test_trying_the_core_regex_only_where_a_number_can_start_finds_what_a_scan_f
             pos, compared = expected.end(), compared + 1
         assert _next_core(line, pos) is None
     assert compared > 2000
+
+
+def test_a_scaled_value_carries_no_binary_noise():
+    from tasks.extract.numbers import find_quantities
+
+    assert [q.value for q in find_quantities("267.66 billion yuan and 8.54 billion dollars")] == [267660000000.0, 8540000000.0]

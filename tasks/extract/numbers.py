@@ -20,6 +20,7 @@ import cn2an
 from text_to_num import text2num
 
 from tasks.common.rules import alternation, fold_case, rules
+from tasks.common.values import scaled
 
 
 # The letters of Latin words (with re.I, ı, İ, ſ and the Kelvin sign match Latin letters too).
@@ -264,7 +265,7 @@ def find_quantities(text: str) -> list[Quantity]:
             Quantity(
                 start=start, end=end, core_start=core_start, core_end=core_end,
                 surface=text[start:end].strip(), kind=kind, number=number,
-                value=number * scale_value * factor,
+                value=scaled(number, scale_value * factor),
                 unit=unit, unit_token=unit_token, suffix_more=bool(more),
             )
         )

@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from tasks.common.dates import PubDate, roc_year
 from tasks.common.rules import rules
+from tasks.common.values import scaled
 from tasks.extract.categories import assign_category, keyword_hits
 from tasks.extract.indicators.scope import first_listed, lexicon_patterns
 from tasks.extract.nouns import noun_after
@@ -406,7 +407,7 @@ def _measure(cell: Cell, q: Quantity, row: Row, column: Column, context: Context
     if q.unit != "count" or q.unit_token or q.value != q.number or declared is None:
         unit, value = TABLE_UNIT.get(q.unit, q.unit), q.value
     else:
-        unit, value = declared[0], q.number * declared[1]
+        unit, value = declared[0], scaled(q.number, declared[1])
     if unit == "rank":
         return unit, "rank", value
     if not growth:
