@@ -25,15 +25,15 @@ from tasks.extract.indicators.codes import (
     right_code,
 )
 from tasks.extract.indicators.dimensions import (
-    area_of, counts_the_world, document_office, frame_origin, framed_as_part, is_partial, names_abroad, office_named,
-    origin_of_china, origin_of_the_area, source_is_part, source_origin,
+    area_of, counts_the_world, document_office, document_place, frame_origin, framed_as_part, is_partial, local_figure,
+    names_abroad, office_named, origin_of_china, origin_of_the_area, source_is_part, source_origin,
 )
-from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
+from tasks.extract.indicators.scope import Identity, Place, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-__all__ = ["Identity", "document_office", "identify", "named_right"]
+__all__ = ["Identity", "Place", "document_office", "document_place", "identify", "named_right"]
 
 
 # Units that measure no indicator: streaks, multiples, durations.
@@ -41,7 +41,7 @@ NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
 
 def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None,
-             office: str | None = None) -> Identity:
+             office: str | None = None, place: Place | None = None) -> Identity:
     """The indicator, origin, area and partial flag of one metric of a sentence.
 
     The clause is read first; the sentence only when the clause names nothing,
@@ -51,7 +51,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     takes its indicator from another one (borrowed) is a part when that one is,
     unless it names its own area, and has its origin when it names none. In a document that reports a foreign
     office's statistics (`office`, document_office), a figure is that office's, and a country beside it is where
-    its applicants come from.
+    its applicants come from. In a local office's release (`place`, document_place), a figure that names no place of
+    its own is the province's, or a part of the country's for a city, and counts the place's residents' filings.
     """
     m, metrics = _unranked(sentence, m, metrics)
     clause, whole = scopes(sentence, m, metrics)
@@ -85,12 +86,21 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         abroad, area = area not in (None, office) or names_abroad(clause.own, office, p), office
         if abroad:
             partial = part = True  # the filings of one country's (or a few countries') applicants at the office
+    local = not named_office and not office and local_figure(place, area, clause)
+    if local and not place.city:
+        area = place.province
+    elif local and indicator:
+        partial = part = True  # a city's figure: a part of the country's
+        if p["local_words"]["province"].search(clause.text()):
+            area = place.province  # the city's share of its province's total ("占全省总量的70.61%")
     origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None) \
         or (frame_origin(sentence, p) if indicator else None)
     origin = origin or ("foreign" if abroad else None) or origin_of_the_area(indicator, area, partial, p) \
         or origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
         origin = source_origin(m, metrics)
+    if local and origin == "domestic":
+        origin = None  # a place's figures are its residents' filings: 国内 is all of them
     if not inherited and counts_the_world(indicator, sentence, origin, area, partial, p):
         return Identity(part=part, world_of=indicator)
     return Identity(indicator, origin, area, partial, inherited, part)
