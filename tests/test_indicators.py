@@ -499,3 +499,13 @@ def test_every_city_is_listed_under_a_province():
     provinces = set(rules().areas["provinces"])
     assert set(rules().areas["cities"]) <= provinces
     assert set(rules().areas["local"]["municipalities"]) <= provinces
+
+
+def test_well_known_and_collective_trademarks_are_no_gi_marks_and_a_list_item_keeps_its_own_words():
+    found = identities("全市累计拥有中国驰名商标140件、集体商标25件、地理标志保护产品11个、地理标志商标13件。")
+    assert [(s, i) for s, i, *_ in found] == [
+        ("140件", None), ("25件", None), ("11个", "geographical_indication.products"),
+        ("13件", "geographical_indication.marks")]
+    # GIs registered as collective or certification marks are GI marks.
+    ((_, indicator, *_),) = identities("核准地理标志作为集体商标、证明商标注册6927件。")
+    assert indicator == "geographical_indication.marks"

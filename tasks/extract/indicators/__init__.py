@@ -161,8 +161,10 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
 
 def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
     """The indicator the figure's own words name (since the figure before it, with its noun phrase), else its clause's
-    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
-    own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
+    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations). The words after a figure without a
+    noun phrase that start the next item of a list ("地理标志保护产品11个、地理标志商标13件") are not its own."""
+    after = "" if not m.noun.strip() and clause.lex["next_item"].match(clause.after) else clause.after
+    own = indicator_of(Scope(m.noun, clause.own, after, own=clause.own, lex=clause.lex), m, sentence)
     return own if own is not None else indicator_of(clause, m, sentence)
 
 

@@ -124,6 +124,7 @@ def lexicon_patterns() -> dict:
         "ranked_list": re.compile(lex["counted"]["ranked_list"]),
         "entry_name_start": re.compile(lex["counted"]["entry_name_start"]),
         "from_to": re.compile(lex["counted"]["from_to"]),
+        "next_item": re.compile(lex["counted"]["next_item"]),
         "respectively": phrase_pattern(lex["respectively"]["words"]),
         "respectively_before_chars": lex["respectively"]["before_chars"],
         "respectively_after_chars": lex["respectively"]["after_chars"],
