@@ -509,3 +509,13 @@ def test_well_known_and_collective_trademarks_are_no_gi_marks_and_a_list_item_ke
     # GIs registered as collective or certification marks are GI marks.
     ((_, indicator, *_),) = identities("核准地理标志作为集体商标、证明商标注册6927件。")
     assert indicator == "geographical_indication.marks"
+
+
+def test_a_rank_after_a_rank_without_an_indicator_takes_none_from_the_text_before():
+    text = ("114年商标申请案共计9万件,年增3%。另有12家企业入选科睿唯安「全球百大创新机构」,包括台积电(排名12)、"
+            "瑞昱(28)、联发科(31)。")
+    assert [(s, i) for s, i, *_ in identities(text, "2026-03-01") if s in ("12", "28", "31")] == [
+        ("12", None), ("28", None), ("31", None)]
+    # Ranks of the figures spoken of before still take their indicator.
+    found = identities("外国人发明专利申请以日本3150件居首,美国1852件次之。", "2026-02-26")
+    assert [i for s, i, *_ in found if s == "次之"] == ["patent.invention.applications"]

@@ -232,6 +232,13 @@ def named_right(sentence: str) -> Identity | None:
     return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
 
 
+def _follows_an_item_without_one(m: Metric, metrics: list[Metric]) -> bool:
+    """True for a rank when the figure before it in its sentence is a rank without an indicator: an entry of the
+    same ranking ("台积电(排名12)、瑞昱(28)": a list of another's), which takes none from the text before either."""
+    before = [o for o in metrics if o.q.end <= m.q.start]
+    return m.unit == "rank" and bool(before) and before[-1].unit == "rank" and not before[-1].identity.indicator
+
+
 def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
     """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
     before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
@@ -244,7 +251,8 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity 
     A bare figure or an entry of a ranking takes either; one whose noun phrase is a filing word or a noun of the
     indicator ("1,667 cases were closed") too; one that has no noun phrase but other words before it only the
     sentence's. One whose words name a measure of its own takes the indicator's right with that measure (the
-    only way to take a right named by a sentence without figures).
+    only way to take a right named by a sentence without figures). A rank right after a rank without an
+    indicator takes none from `topic`.
     """
     p = clause.lex
     if counts_entities(m, clause):
@@ -257,7 +265,7 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity 
         measured = own_measure_code(indicator, m, clause)
         if measured:
             return measured
-        if indicator != same and topic.right_only:
+        if indicator != same and (topic.right_only or _follows_an_item_without_one(m, metrics)):
             continue
         if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
                 or (noun and fits(indicator, m, p)):
