@@ -467,3 +467,55 @@ def test_payments_and_receipts_for_the_use_of_ip_are_royalty_imports_and_exports
 def test_the_examination_period_counts_and_the_time_to_a_first_action_does_not():
     found = identities("106年发明专利平均首次通知期间已降至9个月以内,平均审结期间约16个月。", "2018-03-01")
     assert [(s, i) for s, i, *_ in found] == [("9个月", None), ("16个月", "examination.invention.pendency")]
+
+
+def test_a_provinces_release_gives_its_figures_the_provinces_area():
+    text = ("青海省市场监督管理局\n全省知识产权工作会议召开\n上半年,全省专利申请量2340件,同比增长11.9%;专利授权量1396件。"
+            "全省商标有效注册量38777件。")
+    assert [(s, i, o, a, p) for s, i, o, a, p, _ in identities(text, "2019-10-30")] == [
+        ("2340件", "patent.all.applications", None, "CN-QH", False), ("1396件", "patent.all.grants", None, "CN-QH", False),
+        ("38777件", "trademark.in_force", None, "CN-QH", False)]
+
+
+def test_a_citys_release_makes_its_figures_parts_of_the_countrys_but_not_the_national_average():
+    text = ("广州市知识产权局发布一季度统计\n一季度,全市发明专利授权量6442件。截至3月底,全市国内发明专利有效量123100件;"
+            "每万人口发明专利拥有量98.4件,是全国平均水平(11.8件)的8.3倍。PCT国际专利申请量1.59万件,占全省总量的70.61%。")
+    rows = {s: (i, o, a, p) for s, i, o, a, p, _ in identities(text, "2023-05-16")}
+    assert rows["6442件"] == ("patent.invention.grants", None, None, True)
+    assert rows["123100件"] == ("patent.invention.in_force", None, None, True)  # 国内: the city's own filings
+    assert rows["98.4件"][3] is True and rows["11.8件"][3] is False
+    assert rows["70.61%"] == ("patent.pct.applications", None, "CN-GD", True)  # a share of its province's total
+
+
+def test_a_national_release_that_names_a_province_in_its_headline_is_no_local_release():
+    text = "广东专利授权量居全国首位\n2023年,全国发明专利授权量92.1万件,全省份均有增长,全省份均设保护中心。"
+    assert [(s, a, p) for s, _, _, a, p, _ in identities(text) if s == "92.1万件"] == [("92.1万件", None, False)]
+    # A city named in the opening of a text that does not speak of the city as a whole (全市) changes nothing either.
+    text = "深圳企业表现亮眼\n2023年,全国发明专利授权量92.1万件,全市场主体踊跃申请,全市场监管系统加强保护。"
+    assert [(s, a, p) for s, _, _, a, p, _ in identities(text) if s == "92.1万件"] == [("92.1万件", None, False)]
+
+
+def test_every_city_is_listed_under_a_province():
+    provinces = set(rules().areas["provinces"])
+    assert set(rules().areas["cities"]) <= provinces
+    assert set(rules().areas["local"]["municipalities"]) <= provinces
+
+
+def test_well_known_and_collective_trademarks_are_no_gi_marks_and_a_list_item_keeps_its_own_words():
+    found = identities("全市累计拥有中国驰名商标140件、集体商标25件、地理标志保护产品11个、地理标志商标13件。")
+    assert [(s, i) for s, i, *_ in found] == [
+        ("140件", None), ("25件", None), ("11个", "geographical_indication.products"),
+        ("13件", "geographical_indication.marks")]
+    # GIs registered as collective or certification marks are GI marks.
+    ((_, indicator, *_),) = identities("核准地理标志作为集体商标、证明商标注册6927件。")
+    assert indicator == "geographical_indication.marks"
+
+
+def test_a_rank_after_a_rank_without_an_indicator_takes_none_from_the_text_before():
+    text = ("114年商标申请案共计9万件,年增3%。另有12家企业入选科睿唯安「全球百大创新机构」,包括台积电(排名12)、"
+            "瑞昱(28)、联发科(31)。")
+    assert [(s, i) for s, i, *_ in identities(text, "2026-03-01") if s in ("12", "28", "31")] == [
+        ("12", None), ("28", None), ("31", None)]
+    # Ranks of the figures spoken of before still take their indicator.
+    found = identities("外国人发明专利申请以日本3150件居首,美国1852件次之。", "2026-02-26")
+    assert [i for s, i, *_ in found if s == "次之"] == ["patent.invention.applications"]

@@ -16,7 +16,7 @@ from tasks.common.dates import PubDate, uses_roc_years
 from tasks.common.rules import indicator_codes, rules, rules_version
 from tasks.extract.categories import assign_category, document_topic, hits_within, keyword_hits
 from tasks.extract.dedupe import SeenStatistics
-from tasks.extract.indicators import Identity, document_office, identify, named_right
+from tasks.extract.indicators import Identity, Place, document_office, document_place, identify, named_right
 from tasks.extract.nouns import metric_name, noun_after
 from tasks.extract.numbers import Quantity
 from tasks.extract.periods import assign_periods, scope_exprs, title_year
@@ -82,7 +82,8 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
     return metrics, exprs
 
 
-def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, office: str | None = None) -> Identity | None:
+def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, office: str | None = None,
+                     place: Place | None = None) -> Identity | None:
     """Give each metric of a sentence its indicator, origin, area and partial flag; return the identity the text now speaks of.
 
     A whole figure of an indicator takes the indicator's category (SCHEMA.md), and so does a part that no
@@ -91,7 +92,7 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, o
     if not metrics:
         return named_right(text) or topic
     for m in metrics:
-        m.identity = identify(text, m, metrics, topic, office)
+        m.identity = identify(text, m, metrics, topic, office, place)
         if m.identity.indicator and (m.identity.partial is False or m.category == "other"):
             m.category = indicator_codes()[m.identity.indicator]["category"]
     named = [m for m in metrics if (m.identity.indicator or m.identity.world_of) and not m.identity.inherited]
@@ -100,13 +101,14 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, o
 
 
 def table_metrics(sentences: list[Sentence], table: Table, published: PubDate | None, before: TimeExpr | None,
-                  topic: str | None, seen: list[Seen] | None, office: str | None) -> list[tuple[Sentence, Metric]]:
+                  topic: str | None, seen: list[Seen] | None, office: str | None,
+                  place: Place | None = None) -> list[tuple[Sentence, Metric]]:
     """The metrics of a table (tables.py), each with the phrase it was read in, identified; a growth rate given to a
     level goes to `seen` only."""
     kept = []
     for where, m in read_table(sentences, table, published, before, topic):
         if m.attached_to is None:
-            identify_metrics(where.text, [m], None, office)
+            identify_metrics(where.text, [m], None, office, place)
             kept.append((where, m))
         elif seen is not None:
             seen.append(Seen(where.text, where.start + m.q.start, m.q.surface, "growth rate",
@@ -125,6 +127,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     doc_hits = keyword_hits(text)
     topic = document_topic(doc_hits)
     office = document_office(text)  # a foreign office's release (TIPO): its figures are that office's
+    place = document_place(text)  # a province's or a city's release: its figures are that place's
     rows, statistics = [], SeenStatistics()
     indicator_topic: Identity | None = None
     carried: list[TimeExpr] = []
@@ -149,7 +152,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
     for index, sentence in enumerate(sentences):
         if index in tables:  # a table is read cell by cell (tables.py), its caption and rows are no prose
             before = carried[-1] if carried else headline
-            for where, m in table_metrics(sentences, tables[index], pub, before, topic, seen, office):
+            for where, m in table_metrics(sentences, tables[index], pub, before, topic, seen, office, place):
                 keep(where, m, [m])
         if index in table_lines:
             continue
@@ -166,7 +169,7 @@ def extract_metrics(text: str, published: str | None, doc_id: str = "", doc_name
             carried = []
         metrics, exprs = extract_sentence_metrics(sentence, carried or ([headline] if headline else []),
                                                   item_exprs, item_head, pub, topic, doc_hits, seen)
-        indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic, office)
+        indicator_topic = identify_metrics(sentence.text, metrics, indicator_topic, office, place)
         carryable = scope_exprs(sentence.text, exprs)
         if carryable:
             carried = carryable

@@ -25,15 +25,15 @@ from tasks.extract.indicators.codes import (
     right_code,
 )
 from tasks.extract.indicators.dimensions import (
-    area_of, counts_the_world, document_office, frame_origin, framed_as_part, is_partial, names_abroad, office_named,
-    origin_of_china, origin_of_the_area, source_is_part, source_origin,
+    area_of, counts_the_world, document_office, document_place, frame_origin, framed_as_part, is_partial, local_figure,
+    names_abroad, office_named, origin_of_china, origin_of_the_area, source_is_part, source_origin,
 )
-from tasks.extract.indicators.scope import Identity, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
+from tasks.extract.indicators.scope import Identity, Place, Scope, first_listed, lexicon_patterns, nearest, ranks, scopes
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
 
-__all__ = ["Identity", "document_office", "identify", "named_right"]
+__all__ = ["Identity", "Place", "document_office", "document_place", "identify", "named_right"]
 
 
 # Units that measure no indicator: streaks, multiples, durations.
@@ -41,7 +41,7 @@ NO_INDICATOR_UNITS = ("year", "multiple", "day")
 
 
 def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | None = None,
-             office: str | None = None) -> Identity:
+             office: str | None = None, place: Place | None = None) -> Identity:
     """The indicator, origin, area and partial flag of one metric of a sentence.
 
     The clause is read first; the sentence only when the clause names nothing,
@@ -51,7 +51,8 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
     takes its indicator from another one (borrowed) is a part when that one is,
     unless it names its own area, and has its origin when it names none. In a document that reports a foreign
     office's statistics (`office`, document_office), a figure is that office's, and a country beside it is where
-    its applicants come from.
+    its applicants come from. In a local office's release (`place`, document_place), a figure that names no place of
+    its own is the province's, or a part of the country's for a city, and counts the place's residents' filings.
     """
     m, metrics = _unranked(sentence, m, metrics)
     clause, whole = scopes(sentence, m, metrics)
@@ -85,12 +86,21 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         abroad, area = area not in (None, office) or names_abroad(clause.own, office, p), office
         if abroad:
             partial = part = True  # the filings of one country's (or a few countries') applicants at the office
+    local = not named_office and not office and local_figure(place, area, clause)
+    if local and not place.city:
+        area = place.province
+    elif local and indicator:
+        partial = part = True  # a city's figure: a part of the country's
+        if p["local_words"]["province"].search(clause.text()):
+            area = place.province  # the city's share of its province's total ("占全省总量的70.61%")
     origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None) \
         or (frame_origin(sentence, p) if indicator else None)
     origin = origin or ("foreign" if abroad else None) or origin_of_the_area(indicator, area, partial, p) \
         or origin_of_china(indicator, m, clause, partial, area)
     if borrowed and origin is None and area is None:
         origin = source_origin(m, metrics)
+    if local and origin == "domestic":
+        origin = None  # a place's figures are its residents' filings: 国内 is all of them
     if not inherited and counts_the_world(indicator, sentence, origin, area, partial, p):
         return Identity(part=part, world_of=indicator)
     return Identity(indicator, origin, area, partial, inherited, part)
@@ -151,8 +161,10 @@ def _find_indicator(sentence: str, m: Metric, metrics: list[Metric], topic: Iden
 
 def _own_or_clause_code(clause: Scope, m: Metric, sentence: str) -> str | None:
     """The indicator the figure's own words name (since the figure before it, with its noun phrase), else its clause's
-    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations)."""
-    own = indicator_of(Scope(m.noun, clause.own, clause.after, own=clause.own, lex=clause.lex), m, sentence)
+    ("复审结案3.1万件、无效宣告结案0.5万件": the second figure is the invalidations). The words after a figure without a
+    noun phrase that start the next item of a list ("地理标志保护产品11个、地理标志商标13件") are not its own."""
+    after = "" if not m.noun.strip() and clause.lex["next_item"].match(clause.after) else clause.after
+    own = indicator_of(Scope(m.noun, clause.own, after, own=clause.own, lex=clause.lex), m, sentence)
     return own if own is not None else indicator_of(clause, m, sentence)
 
 
@@ -220,6 +232,13 @@ def named_right(sentence: str) -> Identity | None:
     return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
 
 
+def _follows_an_item_without_one(m: Metric, metrics: list[Metric]) -> bool:
+    """True for a rank when the figure before it in its sentence is a rank without an indicator: an entry of the
+    same ranking ("台积电(排名12)、瑞昱(28)": a list of another's), which takes none from the text before either."""
+    before = [o for o in metrics if o.q.end <= m.q.start]
+    return m.unit == "rank" and bool(before) and before[-1].unit == "rank" and not before[-1].identity.indicator
+
+
 def _spoken_of(m: Metric, metrics: list[Metric]) -> str | None:
     """The indicator of the last figure before this one in its sentence ("the United States, which filed 57,840")."""
     before = [o.identity.indicator for o in metrics if o.q.end <= m.q.start and o.identity.indicator]
@@ -232,7 +251,8 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity 
     A bare figure or an entry of a ranking takes either; one whose noun phrase is a filing word or a noun of the
     indicator ("1,667 cases were closed") too; one that has no noun phrase but other words before it only the
     sentence's. One whose words name a measure of its own takes the indicator's right with that measure (the
-    only way to take a right named by a sentence without figures).
+    only way to take a right named by a sentence without figures). A rank right after a rank without an
+    indicator takes none from `topic`.
     """
     p = clause.lex
     if counts_entities(m, clause):
@@ -245,7 +265,7 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity 
         measured = own_measure_code(indicator, m, clause)
         if measured:
             return measured
-        if indicator != same and topic.right_only:
+        if indicator != same and (topic.right_only or _follows_an_item_without_one(m, metrics)):
             continue
         if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
                 or (noun and fits(indicator, m, p)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tasks.common.rules import indicator_codes
-from tasks.extract.indicators.scope import Identity, Scope, lexicon_patterns, nearest
+from tasks.extract.indicators.scope import Identity, Place, Scope, lexicon_patterns, nearest
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -112,3 +112,34 @@ def document_office(text: str) -> str | None:
     opening = text[:p["office_opening_chars"]]
     named = {code for code, pattern in p["offices"] if pattern.search(opening)}
     return named.pop() if len(named) == 1 and "" not in named and not p["china_office"].search(opening) else None
+
+
+def document_place(text: str) -> Place | None:
+    """The province or city a local office's release is about, else None (areas.toml [local]).
+
+    The text's start must speak of its place as a whole (全省, 全市) at least min_mentions times, and its opening name one
+    place of that level: one province for 全省; one city of [cities], or one province-level city, for 全市.
+    """
+    p = lexicon_patterns()
+    opening = text[:p["office_opening_chars"]]
+    named = [p["places"][i] for i in p["places_prefilter"].candidates(opening)]  # (one pass over the opening)
+    provinces = {code for kind, code, pattern in named if kind == "province" and pattern.search(opening)}
+    cities = {(code, found.group()) for kind, code, pattern in named if kind == "city" for found in pattern.finditer(opening)}
+    if not provinces and not cities:
+        return None
+    start = text[:p["local_chars"]]
+    mentions = {level: len(pattern.findall(start)) for level, pattern in p["local_words"].items()}
+    level = max(mentions, key=mentions.get)
+    if mentions[level] < p["local_min_mentions"]:
+        return None
+    if level == "city":
+        provinces &= p["municipalities"]
+        if cities and not provinces:
+            return Place(cities.pop()[0], city=True) if len(cities) == 1 else None
+    return Place(provinces.pop()) if len(provinces) == 1 else None
+
+
+def local_figure(place: Place | None, area: str | None, scope: Scope) -> bool:
+    """True when a figure of a local release is its place's: it names no area of its own, nor the whole country
+    ("全国平均水平(11.8件)")."""
+    return place is not None and area is None and not scope.lex["national_words"].search(scope.text())

@@ -44,6 +44,16 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Place:
+    """The place a local office's release is about (dimensions.document_place): a province (or a province-level
+    city), whose code its figures take, or a city without a code, whose figures are parts; `province` is the
+    province's code, or the code of the province the city is in."""
+
+    province: str
+    city: bool = False
+
+
+@dataclass(frozen=True)
 class Scope:
     """Words around a number: the counted noun phrase, the words before the number, the words after the noun phrase."""
 
@@ -82,6 +92,13 @@ def lexicon_patterns() -> dict:
         "offices": [(code, phrase_pattern(words)) for code, words in areas["offices"].items()],
         "office_opening_chars": lex["scope"]["office_opening_chars"],
         "china_office": phrase_pattern(areas["china_office"]["words"]),
+        "places": [(kind, code, phrase_pattern(words)) for kind, table in (("province", "provinces"), ("city", "cities"))
+                   for code, words in areas[table].items()],
+        "local_chars": areas["local"]["local_chars"],
+        "local_words": {level: phrase_pattern(areas["local"][f"{level}_words"]) for level in ("province", "city")},
+        "local_min_mentions": areas["local"]["min_mentions"],
+        "municipalities": frozenset(areas["local"]["municipalities"]),
+        "national_words": phrase_pattern(areas["local"]["national_words"]),
         "partial": phrase_pattern(lex["partial"]["words"]),
         "sub_kinds": phrase_pattern(lex["partial"]["sub_kinds"]),
         # each word of a part alone, for the prefilter: a sentence holding none names no part
@@ -107,6 +124,7 @@ def lexicon_patterns() -> dict:
         "ranked_list": re.compile(lex["counted"]["ranked_list"]),
         "entry_name_start": re.compile(lex["counted"]["entry_name_start"]),
         "from_to": re.compile(lex["counted"]["from_to"]),
+        "next_item": re.compile(lex["counted"]["next_item"]),
         "respectively": phrase_pattern(lex["respectively"]["words"]),
         "respectively_before_chars": lex["respectively"]["before_chars"],
         "respectively_after_chars": lex["respectively"]["after_chars"],
@@ -121,6 +139,7 @@ def lexicon_patterns() -> dict:
     entries = [(kind, entry) for kind in FILTERED for entry in patterns[kind]]
     patterns["entries"] = entries
     patterns["prefilter"] = PatternSet([(entry[1]).pattern for _, entry in entries])
+    patterns["places_prefilter"] = PatternSet([pattern.pattern for _, _, pattern in patterns["places"]])
     return patterns
 
 
