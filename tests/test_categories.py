@@ -148,3 +148,13 @@ def test_world_filings_in_a_report_on_international_filings_are_international():
             "Applicants based in Asia accounted for 55.4 percent of all PCT applications.")
     found = categories(text, "2024-03-08")
     assert found == {"272,600": "international", "55.4 percent": "international"}
+
+
+def test_a_part_filed_by_foreign_applicants_is_international_and_their_whole_the_rights():
+    found = categories("2023年,外国申请人在华发明专利申请15万件,其中美国企业申请4万件。")
+    assert found == {"15万件": "patent", "4万件": "international"}
+
+
+def test_in_a_chinese_list_the_words_after_a_figure_name_the_next_one():
+    found = categories("全市累计拥有中国驰名商标140件、集体商标25件、地理标志保护产品11个。", "2023-05-16")
+    assert found == {"140件": "trademark", "25件": "trademark", "11个": "geographical_indication"}

@@ -519,3 +519,11 @@ def test_a_rank_after_a_rank_without_an_indicator_takes_none_from_the_text_befor
     # Ranks of the figures spoken of before still take their indicator.
     found = identities("外国人发明专利申请以日本3150件居首,美国1852件次之。", "2026-02-26")
     assert [i for s, i, *_ in found if s == "次之"] == ["patent.invention.applications"]
+
+
+def test_a_group_a_figure_leaves_out_is_not_whose_it_is():
+    from tasks.extract import extract_metrics
+
+    rows = extract_metrics("2019年深圳PCT国际专利申请量17459件,约占全国申请总量(不含国外企业和个人在华申请)的30.74%。",
+                           "2020-04-26")
+    assert [r["origin"] for r in rows if r["surface"] == "30.74%"] == [None]

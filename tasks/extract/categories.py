@@ -201,9 +201,10 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
     clause = _outside(sentence_hits, blanked, c_start, c_end)
     if found in generic:
         # "granted 110,000 invention patents to foreign applicants": a subject in the clause beats the generic right
-        specific = [c for c in clause if c not in generic]
+        # In Chinese the words after a figure begin the next one ("驰名商标140件、地理标志商标13件"): only those before count.
+        specific = [c for c in (_outside(sentence_hits, blanked, c_start, m.q.start) if chinese else clause) if c not in generic]
         if not specific and chinese:  # Chinese sentences chain clauses: "专利转化运用专项行动全面推进,…完成134.9万件存量专利盘点"
-            specific = [c for c in before if c not in generic]
+            specific = [c for c in _outside(sentence_hits, blanked, 0, m.q.start) if c not in generic]
         return _best({c: specific.count(c) for c in specific}) or found
     if found:
         return found

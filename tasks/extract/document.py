@@ -87,7 +87,7 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, o
     """Give each metric of a sentence its indicator, origin, area and partial flag; return the identity the text now speaks of.
 
     A whole figure of an indicator takes the indicator's category (SCHEMA.md), and so does a part that no
-    keyword gave a category.
+    keyword gave a category; a part held or filed by foreign applicants ("美国应材获证684件") is `international`.
     """
     if not metrics:
         return named_right(text) or topic
@@ -95,6 +95,8 @@ def identify_metrics(text: str, metrics: list[Metric], topic: Identity | None, o
         m.identity = identify(text, m, metrics, topic, office, place)
         if m.identity.indicator and (m.identity.partial is False or m.category == "other"):
             m.category = indicator_codes()[m.identity.indicator]["category"]
+        elif m.identity.partial and m.identity.origin == "foreign":
+            m.category = "international"
     named = [m for m in metrics if (m.identity.indicator or m.identity.world_of) and not m.identity.inherited]
     levels = [m for m in named if m.role != "share"]  # a share's part is not what the text goes on about
     return (levels or named)[-1].identity.spoken_of() if named else topic
