@@ -272,3 +272,8 @@ def test_a_year_right_after_a_figure_dates_it_and_a_currency_conversion_does_not
     assert _periods("2017年32.7万件、2018年34.6万件。", "2019-03-01") == [("32.7万件", "2017"), ("34.6万件", "2018")]
     assert _periods("In 2021, value added hit 12.13 trillion yuan (about 1.9 trillion U.S. dollars) in 2020.",
                     "2021-12-30") == [("12.13 trillion yuan", "2020"), ("1.9 trillion U.S. dollars", "2020")]
+
+
+def test_a_change_in_a_year_beyond_2099_is_read_not_failed():
+    # A document dated 2105 (a perturbed date line): "去年" is 2104, a year the base-year pattern does not read.
+    assert _periods("去年,专利申请量增长3倍。", "2105-01-20") == [("3倍", "2104")]

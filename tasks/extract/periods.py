@@ -9,7 +9,7 @@ from tasks.common.dates import PubDate, full_dates
 from tasks.common.rules import rules
 from tasks.extract.roles import converts
 from tasks.extract.segment import clause_bounds
-from tasks.extract.timeexprs import TimeExpr, base_dates, find_time_exprs
+from tasks.extract.timeexprs import TimeExpr, base_dates, find_time_exprs, period_bounds
 
 if TYPE_CHECKING:
     from tasks.extract.statistics import Metric
@@ -102,7 +102,7 @@ def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeE
             continue
         if right_after(sentence, m, exprs):
             continue
-        year = int(YEAR.findall(m.period)[-1])
+        year = period_bounds(m.period)[1].year  # the last year it covers
         clause_end = clause_bounds(sentence, m.q.start, m.q.end)[1]
         base = min((t.year for t in dated if t.end <= m.q.start or m.q.end <= t.start < clause_end), default=year)
         if base < year - 1:
