@@ -235,3 +235,15 @@ def test_a_rate_rising_to_its_level_is_that_levels_growth():
     found = rows("Financing reached 267.66 billion yuan, up 64.6 percent, with the number of pledge deals rising "
                  "56.9 percent to 16,000.", "2023-07-18")
     assert [(r[0], r[3], r[4]) for r in found] == [("267.66 billion yuan", "level", 64.6), ("16,000", "level", 56.9)]
+
+
+def test_a_repeat_that_names_the_indicator_gives_the_first_statement_its_category():
+    from tasks.common.rules import indicator_codes
+    from tasks.extract.dedupe import fill_from
+
+    kept = {"change_pct": None, "qualifier": None, "period": "2021", "period_start": None, "period_end": None,
+            "period_year": 2021, "indicator": None, "origin": None, "area": None, "partial": None, "category": "finance"}
+    repeat = dict(kept, indicator="copyright.works.registrations", partial=False, category="copyright")
+    fill_from(kept, repeat)
+    assert (kept["indicator"], kept["category"]) == (
+        "copyright.works.registrations", indicator_codes()["copyright.works.registrations"]["category"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tasks.common.rules import rules
+from tasks.common.rules import indicator_codes, rules
 from tasks.common.values import significant_digits
 
 
@@ -39,11 +39,14 @@ def same_statistic(kept: dict, row: dict) -> bool:
 
 
 def fill_from(kept: dict, row: dict) -> None:
-    """Give the row kept the attributes a repeat of it states and it lacks ("92.1万件" in the lead, "同比增长15.3%" later)."""
+    """Give the row kept the attributes a repeat of it states and it lacks ("92.1万件" in the lead, "同比增长15.3%" later);
+    a whole figure of an indicator so named takes that indicator's category, as every such row does (SCHEMA.md)."""
     for group in FILLED:
         if kept[group[0]] is None and row[group[0]] is not None:
             kept.update({f: row[f] for f in group})
-    if kept["category"] == "other":
+    if kept["indicator"] and kept["partial"] is False:
+        kept["category"] = indicator_codes()[kept["indicator"]]["category"]
+    elif kept["category"] == "other":
         kept["category"] = row["category"]
 
 
