@@ -247,3 +247,12 @@ def test_a_repeat_that_names_the_indicator_gives_the_first_statement_its_categor
     fill_from(kept, repeat)
     assert (kept["indicator"], kept["category"]) == (
         "copyright.works.registrations", indicator_codes()["copyright.works.registrations"]["category"])
+
+
+def test_english_ranks_written_as_ordinals():
+    found = rows("Shenzhen University came third with 252 applications in 2020, while Tsinghua University (231) and "
+                 "Zhejiang University (209) ranked fourth and fifth, respectively. ZTE was in 16th place.", "2021-03-02")
+    assert [(r[0], r[1], r[3]) for r in found if r[3] == "rank"] == [
+        ("third", 3, "rank"), ("fourth", 4, "rank"), ("fifth", 5, "rank"), ("16th", 16, "rank")]
+    # An ordinal that places nothing stays out: an edition, a day of a month.
+    assert rows("The 16th Five-Year Plan starts in 2031; on March 5th experts met.", "2025-01-01") == []

@@ -67,6 +67,7 @@ def _patterns() -> dict:
         "rank_list_gap": re.compile(ctx["rank"]["list_gap"]),
         "rank_bracket_list": re.compile(ctx["rank"]["bracket_list"]),
         "ordinal_prefix": ctx["rank"]["ordinal_prefix"],
+        "ordinal_suffix": re.compile(ctx["rank"]["ordinal_suffix"]),
         "rank_measure_words": frozenset(ctx["rank"]["measure_words"]),
         "streak_zh": re.compile(ctx["streak"]["zh_before"]),
         "streak_zh_unit": ctx["streak"]["zh_unit"],
@@ -111,6 +112,8 @@ def continues_ranks(sentence: str, q: Quantity, last_rank: Metric | None) -> boo
     p = _patterns()
     if sentence.endswith(p["ordinal_prefix"], 0, q.start):
         return bool(p["rank_list_gap"].fullmatch(sentence, last_rank.q.end, q.start - len(p["ordinal_prefix"])))
+    if q.kind == "ordinal" or p["ordinal_suffix"].match(sentence, q.end):  # "ranked fourth and fifth"
+        return bool(p["rank_list_gap"].fullmatch(sentence, last_rank.q.end, q.start))
     return (sentence[q.start - 1:q.start] == "(" and sentence[q.end:q.end + 1] == ")"
             and bool(p["rank_bracket_list"].fullmatch(sentence, last_rank.q.end, q.start)))
 
@@ -155,10 +158,12 @@ def is_rank(sentence: str, q: Quantity) -> bool:
         return False
     before = sentence[max(0, q.start - p["rank_before_chars"]):q.start]
     after_start = q.end if q.unit == "count" and not q.unit_token else q.core_end
-    after = sentence[after_start:after_start + p["rank_after_chars"]]
+    suffix = p["ordinal_suffix"].match(sentence, after_start) if q.kind == "arabic" else None
+    after_start = suffix.end() if suffix else after_start
+    after = sentence[after_start:after_start + p["rank_after_chars"]].lstrip()
     if p["rank_before"].search(before):
         return True
-    ordinal = before.endswith(p["ordinal_prefix"])
+    ordinal = before.endswith(p["ordinal_prefix"]) or suffix is not None
     return q.unit_token in p["rank_measure_words"] and ordinal or bool(p["rank_after"].match(after) and ordinal)
 
 
@@ -243,6 +248,8 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
         if is_rank(sentence, q) or continues_ranks(sentence, q, last_rank):
             if sentence[q.start - 1:q.start] == _patterns()["ordinal_prefix"]:
                 q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
+            elif q.kind == "arabic" and (suffix := _patterns()["ordinal_suffix"].match(sentence, q.end)):
+                q = replace(q, end=suffix.end(), surface=sentence[q.start:suffix.end()].strip())
             last_rank = Metric(q=q, unit="rank", role="rank", value=q.number)
             metrics.append(last_rank)
             continue
