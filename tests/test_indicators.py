@@ -527,3 +527,9 @@ def test_a_group_a_figure_leaves_out_is_not_whose_it_is():
     rows = extract_metrics("2019年深圳PCT国际专利申请量17459件,约占全国申请总量(不含国外企业和个人在华申请)的30.74%。",
                            "2020-04-26")
     assert [r["origin"] for r in rows if r["surface"] == "30.74%"] == [None]
+
+
+def test_applications_examined_to_conclusion_have_no_code_and_applications_filed_do():
+    rows = extract_metrics("2016年,全年审结发明专利申请67.5万件。受理发明专利申请133.9万件。", "2017-01-19")
+    assert [(r["surface"], r["indicator"], r["category"]) for r in rows] == [
+        ("67.5万件", None, "examination"), ("133.9万件", "patent.invention.applications", "patent")]
