@@ -68,7 +68,6 @@ class PatternSet:
         self._database.scan(text.encode(), match_event_handler=_add_id, context=found, scratch=scratch)
 
 
-
 class PrefilteredPattern:
     """One regex searched in long texts: Hyperscan's pass rules out most texts, `re` searches the others."""
 

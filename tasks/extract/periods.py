@@ -18,8 +18,6 @@ CONTEXT_FREE_KINDS = ("since", "years", "context_year", "stock_context", "stock_
 # Kinds that no later sentence takes as its time scope: spans of years, "the same period last year", vague times.
 NOT_CARRIED = ("since", "years", "same_period", "vague")
 YEAR = re.compile(r"(?:19|20)\d{2}")
-# How far before a time expression the words of a base of comparison are looked for (periods.toml base_before).
-BASE_CHARS = 40
 
 
 @lru_cache(maxsize=None)
@@ -33,6 +31,7 @@ def _patterns() -> dict:
         "annual_words": re.compile(r.context["stock"]["annual_words"]),
         "flow_verbs": re.compile(r.context["stock"]["flow_verbs"]),
         "base_before": re.compile(r.periods["base_before"]),
+        "base_before_chars": windows["comparison_before_chars"],
         "adjacent_gap": re.compile(r.periods["adjacent_gap"]),
         "title_scan_lines": windows["title_scan_lines"],
         "title_max_lines": windows["title_max_lines"],
@@ -117,8 +116,8 @@ def scope_exprs(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
 
 def undated_bases(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
     """The time expressions without those that date a base of comparison only ("down 5.3 percent from 58,823 in 2022")."""
-    base = _patterns()["base_before"]
-    return [t for t in exprs if not base.search(sentence, max(0, t.start - BASE_CHARS), t.start)]
+    base, window = _patterns()["base_before"], _patterns()["base_before_chars"]
+    return [t for t in exprs if not base.search(sentence, max(0, t.start - window), t.start)]
 
 
 def same_period(expr: TimeExpr, base: str | None) -> str | None:
@@ -149,7 +148,6 @@ def as_stock(period: str) -> str:
     return period
 
 
-
 def is_stock(sentence: str, m: Metric, span: bool = False) -> bool:
     """True when the words of the metric's clause make it a stock (holdings, valid, cumulative); over a span of months
     (`span`) a cumulative total ("一季度累计…") is the span's flow, so only the other stock words count."""
@@ -168,7 +166,7 @@ def is_annual_flow(sentence: str, m: Metric, carried_in: bool) -> bool:
 
 
 def right_after(sentence: str, m: Metric, exprs: list[TimeExpr]) -> TimeExpr | None:
-    """The time expression that follows a figure at once, after a space at most ("53,345 in 2018"), if any."""
+    """The time expression that follows a figure at once, nothing but blanks between ("53,345 in 2018"), if any."""
     return next((t for t in exprs if t.start >= m.q.end and not sentence[m.q.end:t.start].strip()), None)
 
 

@@ -89,7 +89,7 @@ def _quote_pattern(opener: str, closer: str, max_chars: int) -> re.Pattern:
     return re.compile(f"{re.escape(opener)}[^{inner}]{{1,{max_chars}}}{re.escape(closer)}")
 
 
-def first_place(start: int, end: int, sentence: str, value: float = 1.0) -> Quantity:
+def word_rank(start: int, end: int, sentence: str, value: float) -> Quantity:
     """A rank written as a word: 首位, 榜首 (1), 居次 (2)."""
     return Quantity(start=start, end=end, core_start=start, core_end=end, surface=sentence[start:end], kind="ordinal",
                     number=value, value=value, unit="count", unit_token="", suffix_more=False)
@@ -101,8 +101,13 @@ def place_words(sentence: str) -> list[Metric]:
     for pattern, value in _patterns()["place_words"]:
         for m in pattern.finditer(sentence):
             start, end = m.span("rank") if "rank" in pattern.groupindex and m["rank"] else m.span()
-            found.append(Metric(q=first_place(start, end, sentence, value), unit="rank", role="rank", value=value))
+            found.append(Metric(q=word_rank(start, end, sentence, value), unit="rank", role="rank", value=value))
     return found
+
+
+def ordinal_suffix(sentence: str, q: Quantity) -> re.Match | None:
+    """The English ordinal suffix right after a number in digits ("16th", "21st"), None when there is none."""
+    return _patterns()["ordinal_suffix"].match(sentence, q.end) if q.kind == "arabic" else None
 
 
 def continues_ranks(sentence: str, q: Quantity, last_rank: Metric | None) -> bool:
@@ -112,7 +117,7 @@ def continues_ranks(sentence: str, q: Quantity, last_rank: Metric | None) -> boo
     p = _patterns()
     if sentence.endswith(p["ordinal_prefix"], 0, q.start):
         return bool(p["rank_list_gap"].fullmatch(sentence, last_rank.q.end, q.start - len(p["ordinal_prefix"])))
-    if q.kind == "ordinal" or p["ordinal_suffix"].match(sentence, q.end):  # "ranked fourth and fifth"
+    if q.kind == "ordinal" or ordinal_suffix(sentence, q):  # "ranked fourth and fifth"
         return bool(p["rank_list_gap"].fullmatch(sentence, last_rank.q.end, q.start))
     return (sentence[q.start - 1:q.start] == "(" and sentence[q.end:q.end + 1] == ")"
             and bool(p["rank_bracket_list"].fullmatch(sentence, last_rank.q.end, q.start)))
@@ -158,7 +163,7 @@ def is_rank(sentence: str, q: Quantity) -> bool:
         return False
     before = sentence[max(0, q.start - p["rank_before_chars"]):q.start]
     after_start = q.end if q.unit == "count" and not q.unit_token else q.core_end
-    suffix = p["ordinal_suffix"].match(sentence, after_start) if q.kind == "arabic" else None
+    suffix = ordinal_suffix(sentence, q)
     after_start = suffix.end() if suffix else after_start
     after = sentence[after_start:after_start + p["rank_after_chars"]].lstrip()
     if p["rank_before"].search(before):
@@ -248,7 +253,7 @@ def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
         if is_rank(sentence, q) or continues_ranks(sentence, q, last_rank):
             if sentence[q.start - 1:q.start] == _patterns()["ordinal_prefix"]:
                 q = replace(q, start=q.start - 1, surface=sentence[q.start - 1:q.end].strip())
-            elif q.kind == "arabic" and (suffix := _patterns()["ordinal_suffix"].match(sentence, q.end)):
+            elif suffix := ordinal_suffix(sentence, q):
                 q = replace(q, end=suffix.end(), surface=sentence[q.start:suffix.end()].strip())
             last_rank = Metric(q=q, unit="rank", role="rank", value=q.number)
             metrics.append(last_rank)

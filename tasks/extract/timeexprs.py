@@ -129,12 +129,18 @@ def _trigger() -> re.Pattern:
     return re.compile(rules().periods["trigger"])
 
 
+def plan_years(plan: str) -> tuple[int, int]:
+    """The first and the last year of a five-year plan named by its number ("十三", "13th": 2016, 2020)."""
+    first = _part_numbers()["five_year_plans"][plan.lower()]
+    return first, first + 4
+
+
 def _expr_year(groups: dict, published: PubDate | None) -> int | None:
     """The year a time expression names: digits, a relative word, an event or the publication year."""
     if groups.get("year"):
         return int(groups["year"])
     if plan := groups.get("plan") or groups.get("plan_end"):  # a five-year plan: its first or its last year
-        return _part_numbers()["five_year_plans"][plan.lower()] + (4 if groups.get("plan_end") else 0)
+        return plan_years(plan)[1 if groups.get("plan_end") else 0]
     if roc := groups.get("roc") or groups.get("roc_bare"):
         return roc_year(roc)
     if groups.get("rel"):
@@ -163,7 +169,7 @@ def _expr_parts(kind: str, g: dict) -> tuple | None:
         q = quarters[(g.get("q1") or g["q1b"]).lower()]  # q1b: a quarter written 第三季 (no 度)
         return (q, q)
     if kind == "years" and g.get("plan"):
-        return (_part_numbers()["five_year_plans"][g["plan"].lower()] + 4,)
+        return (plan_years(g["plan"])[1],)
     if kind == "years":
         return (int(g["year2"]),) if int(g["year2"]) > int(g["year"]) else None
     if kind == "same_period":  # the offset of a relative year ("去年同期": -1); None for a year named in digits
