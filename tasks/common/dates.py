@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cn2an
@@ -29,7 +29,7 @@ class PubDate:
     year: int
     month: int | None = None
     day: int | None = None
-    roc_years: bool = False
+    roc_years: bool = field(default=False, kw_only=True)  # (keyword-only: parse passes the parts of a date before it)
 
     @classmethod
     def parse(cls, text: str | None, roc_years: bool = False) -> "PubDate | None":

@@ -63,6 +63,7 @@ class PatternSet:
 
     def _scan(self, text: str, found: set[int]) -> None:
         """Add the ids Hyperscan reports in `text` to `found` (one scratch space per thread)."""
+        assert self._database is not None  # candidates scans only when there is a database
         if (scratch := getattr(self._local, "scratch", None)) is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._database)
         self._database.scan(text.encode(), match_event_handler=_add_id, context=found, scratch=scratch)

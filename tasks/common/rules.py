@@ -203,7 +203,7 @@ def any_of(patterns: list[str]) -> re.Pattern:
 
 def _case_equivalents() -> dict[int, str]:
     """Characters `re` matches case-insensitively beyond str.lower (ı and i, ſ and s), each mapped to one of them."""
-    from re import _casefix  # noqa: PLC0415 - the table the running Python's own `re` uses
+    from re import _casefix  # type: ignore[attr-defined]  # noqa: PLC0415 - no stub; the running `re`'s own table
 
     return {extra: chr(min(code, *others)) for code, others in _casefix._EXTRA_CASES.items() for extra in (code, *others)}
 
@@ -218,7 +218,7 @@ def fold_case(text: str) -> str:
 
 def anchored_at_start(pattern: str) -> bool:
     """True when every match of a regex starts at the start of the text (or of a line): `^` before anything else."""
-    from re import _constants as c, _parser  # noqa: PLC0415 - the parser of the running Python's own `re`
+    from re import _constants as c, _parser  # type: ignore[attr-defined]  # noqa: PLC0415 - no stub; the running `re`'s parser
 
     items = list(_parser.parse(pattern))
     return bool(items) and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING, c.AT_BEGINNING_LINE, c.AT_BEGINNING_STRING)
@@ -229,7 +229,7 @@ def blank_end_width(pattern: str) -> int | None:
 
     A "before" pattern of context.toml then needs searching only that many characters before the end.
     """
-    from re import _constants as c, _parser  # noqa: PLC0415 - the parser of the running Python's own `re`
+    from re import _constants as c, _parser  # type: ignore[attr-defined]  # noqa: PLC0415 - no stub; the running `re`'s parser
 
     items = list(_parser.parse(pattern))
     if not pattern.endswith(r"\s*$") or not items or items[-1] != (c.AT, c.AT_END):

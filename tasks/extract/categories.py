@@ -5,7 +5,7 @@ import re
 import string
 from bisect import bisect_left
 from functools import lru_cache
-from re import _constants, _parser  # the parser of the running Python's own `re`
+from re import _constants, _parser  # type: ignore[attr-defined]  # no stub; the parser of the running Python's own `re`
 from typing import TYPE_CHECKING
 
 from tasks.common.prefilter import PatternSet
@@ -14,6 +14,8 @@ from tasks.extract.nouns import LATIN_START
 from tasks.extract.segment import Sentence, clause_bounds
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tasks.extract.statistics import Metric
 
 # Script classes, not language data: a Han character, a run of Latin letters.
@@ -65,7 +67,7 @@ def _keyword_patterns(cat: dict) -> tuple[dict[str, re.Pattern], re.Pattern, Pat
     ordered = [(NO_SUBJECT, cat["no_subject"]), *((FILING + right, words) for right, words in cat["filing_systems"].items()),
                *((c, cat["keywords"][c]) for c in cat["priority"])]
 
-    def alternation(keep) -> str:
+    def alternation(keep: Callable[[str], object]) -> str:
         groups = []
         for c, all_words in ordered:
             words = [w for w in all_words if keep(w)]
@@ -199,7 +201,7 @@ def assign_category(sentence: str, m: Metric, metrics: list[Metric], item_head: 
             return whole[-1].category
     before = _outside(sentence_hits, blanked, 0, c_end if chinese else 10**9)  # Chinese: only what comes before
     clause = _outside(sentence_hits, blanked, c_start, c_end)
-    if found in generic:
+    if found is not None and found in generic:
         # "granted 110,000 invention patents to foreign applicants": a subject in the clause beats the generic right
         # In Chinese the words after a figure begin the next one ("驰名商标140件、地理标志商标13件"): only those before count.
         specific = [c for c in (_outside(sentence_hits, blanked, c_start, m.q.start) if chinese else clause) if c not in generic]
@@ -286,9 +288,9 @@ def document_topic(hits: list[tuple[int, int, str]]) -> str | None:
     for *_, c in hits:
         c = "international" if c.startswith(FILING) else c
         counts[c] = counts.get(c, 0) + 1
-    if not counts:
-        return None
     best = _best(counts)
+    if best is None:  # no hits
+        return None
     if counts[best] >= p["topic_min_share"] * sum(counts.values()):
         return best
     specific = {c: n for c, n in counts.items() if c not in p["generic"]}

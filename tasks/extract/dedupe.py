@@ -18,7 +18,8 @@ def repeat_keys(row: dict) -> list[tuple]:
     of a part (one holder's 之首 beside another's) repeats nothing: only the holder, which no key holds, tells them apart."""
     if row["partial"] and row["role"] == "rank":
         return []
-    keys = [(row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"], row["qualifier"])]
+    keys: list[tuple] = [(row["value"], row["unit"], row["role"], row["change_pct"], row["period"], row["category"],
+                          row["qualifier"])]
     if significant_digits(row["value"]) >= _min_significant_digits():
         keys.append((row["value"], row["unit"], row["role"]))
     return keys

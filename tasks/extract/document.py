@@ -72,6 +72,7 @@ def extract_sentence_metrics(sentence: Sentence, carried: list[TimeExpr], item_e
         m.noun, m.noun_end = noun_after(text, m)
     metrics = attach_growth(text, read)
     if seen is not None:
+        assert dropped is not None  # a list whenever seen is given
         seen += [Seen(text, sentence.start + q.start, q.surface, "dropped", reason) for q, reason in dropped]
         seen += [Seen(text, sentence.start + m.q.start, m.q.surface, "growth rate", f"of {m.attached_to.q.surface}")
                  for m in read if m.attached_to is not None]

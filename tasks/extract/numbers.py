@@ -173,9 +173,11 @@ def _mixed(m: re.Match) -> str | None:
     return m["mix"] if "mix" in m.re.groupindex else None
 
 
-def _match_without_mixed(text: str, pos: int) -> re.Match | None:
+def _match_without_mixed(text: str, pos: int) -> re.Match:
     """The core match at `pos` when the mixed reading was refused."""
-    return _patterns()["core_plain"].match(text, pos)
+    m = _patterns()["core_plain"].match(text, pos)
+    assert m is not None  # a mixed number starts with (?<![\d.])\d+, which core_plain's Arabic reading matches
+    return m
 
 
 def _unit_of(token: str) -> str:

@@ -95,15 +95,17 @@ def _changes_since_bases(sentence: str, metrics: list[Metric], exprs: list[TimeE
     the level of 2001": 2001/2017). The base is the earliest year named before it in its sentence, or after it in its
     clause. A figure followed at once by a year of its own is that year's ("from 44.9 percent in 2020 to 53.3 percent
     in 2024")."""
-    dated = [t for t in exprs + bases if t.year and t.kind not in NOT_CARRIED]
+    dated = [(t.year, t.start, t.end) for t in exprs + bases if t.year and t.kind not in NOT_CARRIED]
     for m in metrics:
         if not (m.role in ("change_pct", "change_abs") or m.unit == "multiple") or not m.period or "/" in m.period:
             continue
         if right_after(sentence, m, exprs):
             continue
-        year = period_bounds(m.period)[1].year  # the last year it covers
+        last = period_bounds(m.period)[1]
+        assert last is not None  # m.period is not empty
+        year = last.year  # the last year it covers
         clause_end = clause_bounds(sentence, m.q.start, m.q.end)[1]
-        base = min((t.year for t in dated if t.end <= m.q.start or m.q.end <= t.start < clause_end), default=year)
+        base = min((y for y, start, end in dated if end <= m.q.start or m.q.end <= start < clause_end), default=year)
         if base < year - 1:
             m.period = f"{base}/{year}"
 
@@ -128,7 +130,10 @@ def same_period(expr: TimeExpr, base: str | None) -> str | None:
     years = [int(y) for y in YEAR.findall(base)]
     if not years:
         return None
-    shift = offset if offset is not None else expr.year - years[-1]
+    shift = offset
+    if shift is None:  # the same period of a year named in digits, which _expr_year read
+        assert expr.year is not None
+        shift = expr.year - years[-1]
     return YEAR.sub(lambda y: str(int(y.group()) + shift), base)
 
 

@@ -68,8 +68,8 @@ def ends_with(before: tuple[re.Pattern, int | None], text: str) -> bool:
     return pattern.search(text, max(0, len(text.rstrip()) - width) if width is not None else 0) is not None
 
 
-def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str] | None:
-    """(table unit, role) of a statistic, None when the context rules it out."""
+def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str]:
+    """(table unit, role) of a statistic."""
     p = _patterns()
     before = sentence[max(0, q.start - p["change_before_chars"]):q.start]
     unit = q.unit

@@ -8,6 +8,7 @@ reason (`drop_reason`), the others get their role from tasks/extract/roles.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -232,12 +233,12 @@ def nonstat_rule(sentence: str, q: Quantity) -> str | None:
     return None
 
 
-def _inside(q: Quantity, spans: list[tuple[int, int]], label: str) -> str | None:
+def _inside(q: Quantity, spans: Sequence[tuple[int, int]], label: str) -> str | None:
     """`label` when the number lies inside one of the spans."""
     return label if any(s <= q.core_start and q.core_end <= e for s, e in spans) else None
 
 
-def read_metrics(sentence: str, time_spans: list[tuple[int, int]] = (),
+def read_metrics(sentence: str, time_spans: Sequence[tuple[int, int]] = (),
                  dropped: list[tuple[Quantity, str]] | None = None) -> list[Metric]:
     """The statistics of one sentence with unit, role, qualifier and signed value.
 

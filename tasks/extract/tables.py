@@ -400,6 +400,7 @@ def _measure(cell: Cell, q: Quantity, row: Row, column: Column, context: Context
     p = _patterns()
     headers = f"{row.label} {column.header}"
     growth = p["growth"].search(headers)
+    declared: tuple[str, float] | None
     if p["rank"].search(headers):
         declared = ("rank", 1.0)
     else:

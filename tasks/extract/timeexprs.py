@@ -199,7 +199,8 @@ def _scan(sentence: str, published: PubDate | None) -> tuple[tuple[TimeExpr, ...
     if not candidates or not _trigger().search(sentence):
         return (), ()
     taken: list[tuple[int, int]] = []
-    found, bases = [], []
+    found: list[TimeExpr] = []
+    bases: list[TimeExpr] = []
     for i in candidates:
         kind, pattern = exprs[i]
         for m in pattern.finditer(sentence):

@@ -87,12 +87,14 @@ def identify(sentence: str, m: Metric, metrics: list[Metric], topic: Identity | 
         if abroad:
             partial = part = True  # the filings of one country's (or a few countries') applicants at the office
     local = not named_office and not office and local_figure(place, area, clause)
-    if local and not place.city:
-        area = place.province
-    elif local and indicator:
-        partial = part = True  # a city's figure: a part of the country's
-        if p["local_words"]["province"].search(clause.text()):
-            area = place.province  # the city's share of its province's total ("占全省总量的70.61%")
+    if local:
+        assert place is not None  # local_figure is False without a place
+        if not place.city:
+            area = place.province
+        elif indicator:
+            partial = part = True  # a city's figure: a part of the country's
+            if p["local_words"]["province"].search(clause.text()):
+                area = place.province  # the city's share of its province's total ("占全省总量的70.61%")
     origin = nearest(p["origins"], clause) or (nearest(p["origins"], whole) if used is whole else None) \
         or (frame_origin(sentence, p) if indicator else None)
     origin = origin or ("foreign" if abroad else None) or origin_of_the_area(indicator, area, partial, p) \
@@ -265,8 +267,10 @@ def _inherited(m: Metric, clause: Scope, metrics: list[Metric], topic: Identity 
         measured = own_measure_code(indicator, m, clause)
         if measured:
             return measured
-        if indicator != same and (topic.right_only or _follows_an_item_without_one(m, metrics)):
-            continue
+        if indicator != same:
+            assert topic is not None  # an indicator other than `same` is the topic's
+            if topic.right_only or _follows_an_item_without_one(m, metrics):
+                continue
         if _is_bare(m, clause) or _is_ranked_entry(m, clause) or (indicator == same and not noun) \
                 or (noun and fits(indicator, m, p)):
             return indicator

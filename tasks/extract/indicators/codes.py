@@ -138,8 +138,10 @@ def respective_code(sentence: str, m: Metric, metrics: list[Metric], lex: dict) 
     if len(items) != len(run) or None in rights or len(set(rights)) != len(rights):
         return None
     k = run.index(m)
+    right = rights[k]
+    assert right is not None  # None in rights returned above
     measure = first_listed(lex["measures"], items[k]) or first_listed(lex["measures"], items[-1])
-    return right_code(rights[k], measure, m, lex)
+    return right_code(right, measure, m, lex)
 
 
 def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) -> str | None:

@@ -129,7 +129,7 @@ def document_place(text: str) -> Place | None:
         return None
     start = text[:p["local_chars"]]
     mentions = {level: len(pattern.findall(start)) for level, pattern in p["local_words"].items()}
-    level = max(mentions, key=mentions.get)
+    level = max(mentions, key=mentions.__getitem__)
     if mentions[level] < p["local_min_mentions"]:
         return None
     if level == "city":
