@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import cast
 
 import hyperscan
 
@@ -81,9 +82,9 @@ class PrefilteredPattern:
         return self.regex.search(text) if self._prefilter.candidates(text) else None
 
 
-def _add_id(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
-    """Hyperscan match callback: note the pattern."""
-    found.add(pattern_id)
+def _add_id(pattern_id: int, start: int, end: int, flags: int, found: object) -> None:
+    """Hyperscan match callback: note the pattern (`found`: the set passed to scan as its context)."""
+    cast("set[int]", found).add(pattern_id)
 
 
 def _hyperscan_database(patterns: tuple[str, ...]) -> tuple[hyperscan.Database | None, list[int]]:
@@ -92,7 +93,8 @@ def _hyperscan_database(patterns: tuple[str, ...]) -> tuple[hyperscan.Database |
     Compiling takes seconds (Unicode classes), loading milliseconds; a cached
     database is keyed by the regexes, the flags and the Hyperscan version.
     """
-    key = hashlib.sha256(json.dumps([hyperscan.__version__, _HS_FLAGS, patterns]).encode()).hexdigest()[:24]
+    version = hyperscan.__version__  # type: ignore[attr-defined]  # (not in the package's type stubs)
+    key = hashlib.sha256(json.dumps([version, _HS_FLAGS, patterns]).encode()).hexdigest()[:24]
     path = cache_dir() / "hyperscan" / f"{key}.db"
     try:
         header, blob = path.read_bytes().split(b"\n", 1)

@@ -87,7 +87,7 @@ def _patterns() -> dict:
         "more": re.compile(rf"\s?(?P<more>{alternation(n['more_suffixes'])})"),
         "tenths_max": n["tenths_max"],
         "hundred_percent": (n["hundred_percent"]["prefix"], n["hundred_percent"]["numeral"]),
-        "lowercase_only": set(n.get("lowercase_only_units", [])),
+        "lowercase_only": set(n["lowercase_only_units"]),
         "unit": re.compile(rf"\s?(?P<unit>{unit_alt})(?![a-z])", re.I),
         "tenths": re.compile(rf"\s?{re.escape(n['tenths'])}(?!{alternation(n['tenths_not_before'])})"),
         "prefix_currency": re.compile(rf"(?P<cur>{alternation(n['currency_prefix'])})\s?$", re.I),
