@@ -223,6 +223,7 @@ def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=4096)  # every row asks for its period's days, and few periods occur
 def period_bounds(period: str | None) -> tuple[dt.date | None, dt.date | None]:
     """First and last day covered by a period string (a stock: its date twice)."""
     if not period:

@@ -229,8 +229,7 @@ def named_right(sentence: str) -> Identity | None:
     drew more interest."): the right, for later figures that name their own measure; None when it names none."""
     p = lexicon_patterns()
     opening = sentence[:p["topic_right_chars"]]
-    entries = [p["entries"][i] for i in p["prefilter"].candidates(opening)]
-    right = first_listed([entry for kind, entry in entries if kind == "rights"], opening)
+    right = first_listed([p["rights"][i] for i in p["rights_prefilter"].candidates(opening)], opening)
     return Identity(codes_of(right)[0], partial=False, right_only=True) if right else None
 
 

@@ -140,6 +140,7 @@ def lexicon_patterns() -> dict:
     patterns["entries"] = entries
     patterns["prefilter"] = PatternSet([(entry[1]).pattern for _, entry in entries])
     patterns["places_prefilter"] = PatternSet([pattern.pattern for _, _, pattern in patterns["places"]])
+    patterns["rights_prefilter"] = PatternSet([pattern.pattern for _, pattern in patterns["rights"]])  # named_right's
     return patterns
 
 
