@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from tasks.common.prefilter import PatternSet
 from tasks.common.rules import blank_end_width, rules
 from tasks.extract.numbers import Quantity
 from tasks.extract.segment import clause_bounds
@@ -62,6 +63,40 @@ def _before_pattern(pattern: str) -> tuple[re.Pattern, int | None]:
     return re.compile(pattern), blank_end_width(pattern)
 
 
+# The qualifier and change patterns matched at a number: a sentence where one cannot match anywhere skips it.
+WINDOW_PATTERNS = ("over_before", "over_after", "under_before", "under_after", "approx_before", "approx_after",
+                   "change_abs", "change_abs_after")
+
+
+def _unanchored(pattern: str) -> str | None:
+    """A window pattern without its anchors (a trailing `\\s*$` of each branch, a leading `^`): it matches somewhere in
+    a sentence wherever the pattern matches a window of it. None when other anchors remain."""
+    bare = pattern.replace(r"\s*$", "").removeprefix("^")
+    return None if "$" in bare or "^" in bare.replace("[^", "") else bare
+
+
+@lru_cache(maxsize=None)
+def _window_prefilter() -> tuple[tuple[str, ...], PatternSet]:
+    """(names, set) of the window patterns that can be prefiltered; the others are always tried."""
+    p = _patterns()
+    unanchored = {name: _unanchored(_pattern_of(p[name])) for name in WINDOW_PATTERNS}
+    names = tuple(name for name, bare in unanchored.items() if bare is not None)
+    return names, PatternSet([unanchored[name] or "" for name in names])
+
+
+def _pattern_of(compiled: re.Pattern | tuple[re.Pattern, int | None]) -> str:
+    """The source of a compiled pattern, or of a "before" pattern (_before_pattern)."""
+    return compiled[0].pattern if isinstance(compiled, tuple) else compiled.pattern
+
+
+@lru_cache(maxsize=64)  # the numbers of a sentence are read one after another
+def may_match(sentence: str) -> frozenset[str]:
+    """The window patterns that may match at some number of the sentence (superset: a pattern left out cannot)."""
+    names, prefilter = _window_prefilter()
+    always = set(WINDOW_PATTERNS) - set(names)
+    return frozenset(always | {names[i] for i in prefilter.candidates(sentence)})
+
+
 def ends_with(before: tuple[re.Pattern, int | None], text: str) -> bool:
     """True when a "before" pattern matches `text` (searched only where a match can start: same answer as a search)."""
     pattern, width = before
@@ -81,7 +116,9 @@ def unit_and_role(sentence: str, q: Quantity) -> tuple[str, str]:
         return "percent", percent_role(sentence, q)
     if unit == "count" and p["places_after"].match(sentence[q.end:]) and p["places_before"].search(before):
         return "rank", "change_abs"
-    if ends_with(p["change_abs"], before) or p["change_abs_after"].match(sentence, q.end):
+    may = may_match(sentence)
+    if ("change_abs" in may and ends_with(p["change_abs"], before)) \
+            or ("change_abs_after" in may and p["change_abs_after"].match(sentence, q.end)):
         return ("rank" if q.unit_token in p["rank_measure_words"] else TABLE_UNIT.get(unit, unit)), "change_abs"
     return TABLE_UNIT.get(unit, unit), "level"
 
@@ -107,12 +144,12 @@ def qualifier_of(sentence: str, q: Quantity) -> str | None:
     p = _patterns()
     before = sentence[max(0, q.start - p["qualifier_before_chars"]):q.start]
     after = sentence[q.end:q.end + p["qualifier_after_chars"]]
-    if q.suffix_more or ends_with(p["over_before"], before) or p["over_after"].match(after):
-        return "over"
-    if ends_with(p["under_before"], before) or p["under_after"].match(after):
-        return "under"
-    if ends_with(p["approx_before"], before) or p["approx_after"].match(after):
-        return "approx"
+    may = may_match(sentence)
+    for qualifier in ("over", "under", "approx"):
+        before_name, after_name = f"{qualifier}_before", f"{qualifier}_after"
+        if (qualifier == "over" and q.suffix_more) or (before_name in may and ends_with(p[before_name], before)) \
+                or (after_name in may and p[after_name].match(after)):
+            return qualifier
     return None
 
 

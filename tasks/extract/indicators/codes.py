@@ -157,14 +157,18 @@ def indicator_of(scope: Scope, m: Metric, sentence: str, nearest: bool = False) 
 def counts_entities(m: Metric, scope: Scope) -> bool:
     """True when a count counts holders, places or projects, not rights: by its measure word ("32.5万家"), or by the
     noun that ends the words right before it ("建成国家地理标志产品保护示范区24个")."""
-    p = scope.lex
-    if m.unit != "count":
-        return False
-    if p["entity_measure_words"].fullmatch(m.q.unit_token):
+    return m.unit == "count" and _counts_entities(m.q.unit_token, bool(scope.noun.strip()), scope.own)
+
+
+@lru_cache(maxsize=1024)  # asked several times of each figure's words
+def _counts_entities(unit_token: str, has_noun: bool, own: str) -> bool:
+    """counts_entities of a count by its measure word, whether it has a noun phrase, and its own words."""
+    p = lexicon_patterns()
+    if p["entity_measure_words"].fullmatch(unit_token):
         return True
-    if scope.noun.strip():
+    if has_noun:
         return False
-    head = p["head_fillers"].sub("", scope.own.rstrip()[-2 * ENTITY_NOUN_CHARS:])
+    head = p["head_fillers"].sub("", own.rstrip()[-2 * ENTITY_NOUN_CHARS:])
     return bool(p["entity_nouns"].search(head[-ENTITY_NOUN_CHARS:]))
 
 
