@@ -17,8 +17,9 @@ def is_partial(indicator: str, scope: Scope) -> bool:
     row = indicator_codes()[indicator]
     own_name = f"{row['name_en']} {row['name_zh']}".lower()
     text = scope.text()
-    return any(m.group().lower().rstrip("s'") not in own_name for m in scope.lex["partial"].finditer(text)) \
-        or bool(scope.lex["sub_kinds"].search(text))
+    partial, sub_kinds = scope.lex["partial"], scope.lex["sub_kinds"]  # None when the sentence holds none of them
+    return (partial is not None and any(m.group().lower().rstrip("s'") not in own_name for m in partial.finditer(text))) \
+        or (sub_kinds is not None and bool(sub_kinds.search(text)))
 
 
 def _names_places(noun: str) -> bool:

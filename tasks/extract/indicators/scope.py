@@ -157,7 +157,17 @@ def sentence_lexicon(sentence: str) -> dict:
     for i in p["prefilter"].candidates(sentence):  # in list order, so each list keeps its order
         kind, entry = p["entries"][i]
         cut[kind].append(entry)
-    return p | cut
+    present = {word for word, _ in cut["part_words"]}
+    words = rules().indicators["partial"]
+    parts = {kind: _phrases_of(tuple(w for w in words[key] if w in present))  # the words of a part it may hold
+             for kind, key in (("partial", "words"), ("sub_kinds", "sub_kinds"))}
+    return p | cut | parts
+
+
+@lru_cache(maxsize=1024)  # sentences name the same few
+def _phrases_of(words: tuple[str, ...]) -> re.Pattern | None:
+    """phrase_pattern of some words, None for none."""
+    return phrase_pattern(list(words)) if words else None
 
 
 def _blanked(sentence: str, m: Metric, metrics: list[Metric]) -> str:
