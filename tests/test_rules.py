@@ -192,6 +192,38 @@ def test_pattern_sets_never_miss_a_text_their_regex_matches():
     assert checked > 5000
 
 
+def test_window_prefilter_never_misses_a_qualifier_or_change_at_a_number():
+    """roles.may_match names every qualifier and absolute-change pattern that matches at a number of a sentence."""
+    from tasks.clean.text import clean_text
+    from tasks.extract import roles
+    from tasks.extract.segment import segment
+    from tasks.ingest import decode_bytes
+
+    p = roles._patterns()
+    before_chars = {"change_abs": p["change_before_chars"]}
+    sentences = ["超过100件", "not more than 5 cases", "约占九成", "增加了1.2万件", "52,000 more applications than in 2022"]
+    for folder in (PROJECT_ROOT / "seeds", PROJECT_ROOT / "tests" / "corpus" / "docs"):
+        for path in sorted(f for f in folder.iterdir() if f.is_file() and f.suffix in (".txt", ".html", ".md")):
+            sentences += [s.text for s in segment(clean_text(decode_bytes(path.read_bytes())[0], path.suffix == ".html")[0])]
+    checked = 0
+    for sentence in sentences:
+        may = roles.may_match(sentence)
+        for number in re.finditer(r"[0-9０-９一二三四五六七八九十两]+", sentence):
+            start, end = number.span()
+            for name in roles.WINDOW_PATTERNS:
+                if name.endswith("_before") or name == "change_abs":
+                    window = sentence[max(0, start - before_chars.get(name, p["qualifier_before_chars"])):start]
+                    hit = roles.ends_with(p[name], window)
+                elif name == "change_abs_after":
+                    hit = bool(p[name].match(sentence, end))
+                else:
+                    hit = bool(p[name].match(sentence[end:end + p["qualifier_after_chars"]]))
+                if hit:
+                    assert name in may, (name, sentence)
+                    checked += 1
+    assert checked > 200
+
+
 def test_latin_category_keywords_start_with_a_letter():
     """keyword_hits tries Latin keywords only at word starts."""
     for words in rules().categories["keywords"].values():
