@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tasks.common.dates import full_dates
+from tasks.common.prefilter import PatternSet
 from tasks.common.rules import rules
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -32,10 +33,12 @@ APOSTROPHES = str.maketrans({"’": "'"})
 
 @dataclass(frozen=True)
 class Names:
-    """Known publisher names: one regex for all of them, and the display name of each."""
+    """Known publisher names: one regex for all of them, a Hyperscan prefilter of each, and the display name of each."""
 
     pattern: re.Pattern
     source: str  # the regex, to build bylines from
+    names: tuple[str, ...]  # longest first, in the order `pattern` tries them
+    each: PatternSet  # the regex of each name
     display: dict[str, str]  # folded name -> display name
 
     def canonical(self, written: str) -> str:
@@ -45,6 +48,11 @@ class Names:
     def exact(self, part: str) -> str | None:
         """The display name when `part` is exactly a known name, else None."""
         return self.display.get(_fold(part))
+
+    def finditer(self, text: str) -> list[re.Match]:
+        """The matches of `pattern` in `text`, found by the names Hyperscan says may occur in it (a long text names few)."""
+        ids = self.each.candidates(text)
+        return list(_names_pattern(tuple(self.names[i] for i in ids)).finditer(text)) if ids else []
 
 
 def _fold(name: str) -> str:
@@ -67,11 +75,21 @@ def _names(*tables: dict) -> Names:
     for table in tables:
         for shown, written in table.items():
             display.update({_fold(w): shown for w in [shown, *written]})
-    names = sorted({w for table in tables for shown, written in table.items() for w in [shown, *written]}, key=len, reverse=True)
+    names = tuple(sorted({w for table in tables for shown, written in table.items() for w in [shown, *written]}, key=len, reverse=True))
+    return Names(_names_pattern(names), _names_source(names), names, PatternSet([_name_regex(n) for n in names]), display)
+
+
+def _names_source(names: tuple[str, ...]) -> str:
+    """One regex of names, tried in order (longest first)."""
     # A look-ahead for the characters a name can start with lets `re` skip the rest of the text quickly.
     starts = {c for n in names for c in (n[0], n[0].lower(), n[0].upper())}
-    source = f"(?=[{''.join(sorted(re.escape(c) for c in starts))}])(?:" + "|".join(_name_regex(n) for n in names) + ")"
-    return Names(re.compile(source), source, display)
+    return f"(?=[{''.join(sorted(re.escape(c) for c in starts))}])(?:" + "|".join(_name_regex(n) for n in names) + ")"
+
+
+@lru_cache(maxsize=4096)  # documents name the same few names: their regex is compiled once
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """The compiled `_names_source` of names."""
+    return re.compile(_names_source(names))
 
 
 @lru_cache(maxsize=None)
@@ -116,6 +134,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+@lru_cache(maxsize=1024)  # a header or footer line is looked at again and again (title, publisher, navigation)
 def _trim(line: str) -> str:
     """A line without separators at its ends ("Title |" -> "Title")."""
     return _patterns()["edge_separators"].sub("", line).strip()
@@ -126,6 +145,7 @@ def _starts_with_separator(line: str) -> bool:
     return bool(_patterns()["separators"].match(line))
 
 
+@lru_cache(maxsize=1024)  # the header and footer are read for the title and again for the publisher
 def is_body_line(line: str) -> bool:
     """True for a line of body text: too long for a headline, or a sentence."""
     t, p = rules().sources["title"], _patterns()
@@ -325,7 +345,7 @@ def _most_named_body(text: str) -> str | None:
     """The issuing body the start of the text names most often, when it names one often enough."""
     bodies = _patterns()["bodies"]
     head = text[: rules().sources["publisher"]["body_chars"]]
-    counts = Counter(bodies.canonical(m.group()) for m in bodies.pattern.finditer(head))
+    counts = Counter(bodies.canonical(m.group()) for m in bodies.finditer(head))
     if not counts:
         return None
     name, n = counts.most_common(1)[0]
