@@ -183,12 +183,16 @@ def sort_for_writing(rows: pl.DataFrame, table: str) -> pl.DataFrame:
 
 
 def sorted_pieces(rows: pl.DataFrame, table: str) -> Pieces:
-    """The pieces of rows sorted by `sort_for_writing`, one per partition, partition columns dropped."""
+    """The pieces of rows sorted by `sort_for_writing`, one per partition, partition columns dropped (slices: no copy)."""
     partitions = PARTITIONS[table]
     if not partitions:
         yield (), rows
         return
-    yield from rows.partition_by(partitions, as_dict=True, maintain_order=True, include_key=False).items()
+    runs = rows.select(pl.struct(partitions).rle().alias("run")).unnest("run")
+    body, start = rows.drop(partitions), 0
+    for length, key in runs.iter_rows():
+        yield tuple(key.values()), body.slice(start, length)
+        start += length
 
 
 def file_pieces(path: Path, table: str) -> Pieces:
@@ -234,10 +238,14 @@ class TableWriter:
         """
         merged = heapq.merge(*streams, key=lambda piece: partition_order(piece[0]))
         in_flight: deque[tuple[Future, int]] = deque()
+        waiting = 0  # rows of the partitions in flight
 
         def wait_for(rows: int) -> None:
-            while in_flight and sum(n for _, n in in_flight) + rows > self.flush_rows:
-                in_flight.popleft()[0].result()
+            nonlocal waiting
+            while in_flight and waiting + rows > self.flush_rows:
+                future, done = in_flight.popleft()
+                future.result()
+                waiting -= done
 
         with ThreadPoolExecutor(IO_THREADS) as pool:
             for key, group in itertools.groupby(merged, key=lambda piece: piece[0]):
@@ -252,19 +260,21 @@ class TableWriter:
                 else:
                     wait_for(rows)
                     in_flight.append((pool.submit(self._write_file, path, pieces), rows))
+                    waiting += rows
             for future, _ in in_flight:
                 future.result()
 
     def _claim(self, key: PartitionKey) -> Path:
-        """The file of a partition about to be written (never one written or linked before)."""
-        path = _mkdir(self.folder(key)) / "part-0.parquet"
-        if key in self.written or path.exists():
+        """The file of a partition about to be written (never one claimed before; `_write_file` checks it is new)."""
+        path = self.folder(key) / "part-0.parquet"
+        if key in self.written:
             raise FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to")
         self.written.add(key)
         return path
 
     def _write_file(self, path: Path, pieces: Iterable[pl.DataFrame]) -> None:
-        """Write one partition's file from its pieces (partition columns left out), a row group per `flush_rows` rows."""
+        """Write one partition's new file from its pieces (partition columns left out), a row group per `flush_rows` rows."""
+        _new_folder(path)
         waiting: list[pl.DataFrame] = []
         with pq.ParquetWriter(path, self.file_schema) as writer:
             def flush(last: bool) -> None:
@@ -365,6 +375,16 @@ def _mkdir(folder: Path) -> Path:
     """folder, created with its parents."""
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _new_folder(path: Path) -> None:
+    """Create the folder of a partition's file (on a writer's thread: each mkdir cost the merging thread about a
+    millisecond); FileExistsError when the folder holds that file already (a linked file is never written to)."""
+    try:
+        path.parent.mkdir(parents=True)
+    except FileExistsError:
+        if path.exists():
+            raise FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to") from None
 
 
 def write_table(df: pl.DataFrame, table: str, root: Path) -> None:

@@ -12,7 +12,6 @@ when every statement agrees with that value, else `conflict`.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 
 import polars as pl
 
@@ -65,38 +64,60 @@ def statements(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
 
 
 def build_facts(metrics: pl.LazyFrame | pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """The facts table of a set of metric rows and the documents table that dates them."""
-    published = dict(zip(documents["doc_name"], documents["published"]))
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in statements(metrics).iter_rows(named=True):
-        row["published"] = published.get(row["doc_name"]) or ""
-        groups[tuple(row[k] for k in FACT_KEY)].append(row)
-    codes = indicator_codes()
-    facts = []
-    for key, rows in groups.items():
-        # Most precise first, then latest published (undated last); name and position settle the rest.
-        ranked = sorted(rows, key=lambda r: (r["doc_name"], r["char_start"]))
-        ranked.sort(key=lambda r: r["published"], reverse=True)
-        ranked.sort(key=lambda r: significant_digits(r["value"]), reverse=True)
-        best = ranked[0]
-        dates = sorted({r["published"] for r in rows if r["published"]})
-        code = codes[best["indicator"]]
-        facts.append({
-            "fact_id": fact_id(key), **dict(zip(FACT_KEY, key)),
-            "period_start": best["period_start"], "period_end": best["period_end"],
-            "unit": best["unit"], "value": best["value"],
-            "change_pct": next((r["change_pct"] for r in ranked if r["change_pct"] is not None), None),
-            "status": "agreed" if all(agree(best, r) for r in rows) else "conflict",
-            "n_sources": len({r["doc_name"] for r in rows}),
-            "sources": sorted({r["doc_name"] for r in rows}),
-            "values": sorted({r["value"] for r in rows}),
-            "metric_ids": sorted(r["metric_id"] for r in rows),
-            "first_published": dates[0] if dates else None, "last_published": dates[-1] if dates else None,
-            "name_en": code["name_en"], "name_zh": code["name_zh"], "category": code["category"],
-        })
-    if not facts:
+    """The facts table of a set of metric rows and the documents table that dates them, facts in order of first statement."""
+    rows = ranked_statements(statements(metrics), documents)
+    if rows.is_empty():
         return empty_frame("facts")
-    return pl.DataFrame(facts, schema=polars_schema("facts"))
+    differs = pl.col("value") != pl.col("value").first()
+    facts = rows.group_by(FACT_KEY).agg(
+        pl.col("row").min(),
+        pl.col("period_start", "period_end", "unit", "value", "qualifier").first(),
+        pl.col("change_pct").drop_nulls().first(),
+        pl.struct("value", "qualifier").filter(differs).alias("others"),
+        pl.col("doc_name").n_unique().alias("n_sources"),
+        pl.col("doc_name").unique().sort().alias("sources"),
+        # In order of statement, as a set keeps the first of 0.0 and -0.0.
+        pl.col("value").sort_by("row").unique(maintain_order=True).sort().alias("values"),
+        pl.col("metric_id").sort().alias("metric_ids"),
+        pl.col("published").filter(pl.col("published") != "").min().alias("first_published"),
+        pl.col("published").filter(pl.col("published") != "").max().alias("last_published"),
+    ).sort("row")
+    facts = facts.with_columns(
+        pl.Series("fact_id", [fact_id(key) for key in facts.select(FACT_KEY).iter_rows()], dtype=pl.String),
+        pl.Series("status", statuses(facts), dtype=pl.String),
+    ).join(indicator_names(), on="indicator", how="left", maintain_order="left")
+    schema = polars_schema("facts")
+    return facts.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def ranked_statements(statements: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Statements with their row number and publication date ("" undated), each fact's best first.
+
+    Most precise first, then latest published (undated last); name,
+    position and row settle the rest.
+    """
+    digits = {v: significant_digits(v) for v in set(statements["value"])}
+    dated = documents.select("doc_name", "published").unique("doc_name", keep="last")  # a name given twice: its last date
+    return (
+        statements.with_row_index("row")
+        .with_columns(pl.Series("digits", [digits[v] for v in statements["value"]], dtype=pl.Int64))
+        .join(dated, on="doc_name", how="left", maintain_order="left")
+        .with_columns(pl.col("published").fill_null(""))
+        .sort(["digits", "published", "doc_name", "char_start", "row"], descending=[True, True, False, False, False])
+    )
+
+
+def statuses(facts: pl.DataFrame) -> list[str]:
+    """agreed or conflict for each fact: whether every statement whose value differs from the fact's agrees with it."""
+    return ["agreed" if all(agree({"value": value, "qualifier": qualifier}, other) for other in others) else "conflict"
+            for value, qualifier, others in facts.select("value", "qualifier", "others").iter_rows()]
+
+
+def indicator_names() -> pl.DataFrame:
+    """indicator -> name_en, name_zh, category of the code list."""
+    codes = indicator_codes()
+    return pl.DataFrame({"indicator": list(codes), **{c: [row[c] for row in codes.values()] for c in ("name_en", "name_zh", "category")}},
+                        schema={"indicator": pl.String, "name_en": pl.String, "name_zh": pl.String, "category": pl.String})
 
 
 def indicators_table() -> pl.DataFrame:
