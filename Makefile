@@ -30,7 +30,7 @@ setup: .venv/.synced .build/mypyc/.attempted
 
 # The clean and extract modules compiled with mypyc (tasks/common/compiled.py): about a quarter less CPU. Rebuilt
 # when one of them changes (50 s); until then, and where nothing compiles, they run from their sources, slower.
-COMPILED_SOURCES := $(shell find tasks/extract tasks/clean -name '*.py') $(wildcard tasks/common/*.py)
+COMPILED_SOURCES := $(shell find tasks/extract tasks/clean -name '*.py') $(addprefix tasks/common/,compiled.py dates.py prefilter.py values.py)
 .build/mypyc/.attempted: .venv/.synced $(COMPILED_SOURCES)
 	mkdir -p .build/mypyc
 	.venv/bin/python -m tasks.common.compiled > .build/mypyc/build.log 2>&1 \

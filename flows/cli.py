@@ -78,7 +78,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     from tasks.common.interrupt import Interrupted, ignore_signals, signal_of
+    from tasks.common.parallel import start_fork_server
     from tasks.common.warehouse import WarehouseBusy, current_version, locked
+
+    if args.task_runner == "threads" and args.workers != 1:
+        start_fork_server()  # the workers' rules compile while Prefect starts (tasks/common/warm.py)
 
     before, stage = current_version(target), "start-up"
     try:

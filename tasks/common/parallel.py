@@ -41,9 +41,17 @@ def default_workers() -> int:
 GROUP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+# Imported by the fork server before it forks a worker: the workers start with the stages' rules compiled.
+PRELOAD = "tasks.common.warm"
+
+
 def start_fork_server() -> None:
     """Start the fork server (when not running) ignoring SIGINT and SIGTERM, so the workers forked from it ignore them
-    until `_worker_signals` runs; only the main thread can do that (elsewhere the pool starts it, without)."""
+    until `_worker_signals` runs; only the main thread can do that (elsewhere the pool starts it, without).
+
+    The server imports PRELOAD first, in the background: a worker forked from it starts warm.
+    """
+    multiprocessing.set_forkserver_preload([PRELOAD])
     if threading.current_thread() is threading.main_thread():
         handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in GROUP_SIGNALS}
         try:
