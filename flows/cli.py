@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,10 +80,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(problem)
     from tasks.common.interrupt import Interrupted, ignore_signals, signal_of
     from tasks.common.parallel import start_fork_server
+    from tasks.common.rules import rules_version
     from tasks.common.warehouse import WarehouseBusy, current_version, locked
 
     if args.task_runner == "threads" and args.workers != 1:
         start_fork_server()  # the workers' rules compile while Prefect starts (tasks/common/warm.py)
+    threading.Thread(target=rules_version, daemon=True).start()  # so does the version the ingest compares with
 
     before, stage = current_version(target), "start-up"
     try:

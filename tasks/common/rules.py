@@ -75,9 +75,15 @@ _PARSE_LOCK = threading.Lock()
 
 
 def _parse(path: Path) -> ast.Module:
-    """The syntax tree of a module file."""
+    """The syntax tree of a module file (callers do not change it)."""
+    return _parse_source(path.read_bytes())
+
+
+@lru_cache(maxsize=256)  # rule_modules reads each module's imports, then compute_rules_version its tree
+def _parse_source(source: bytes) -> ast.Module:
+    """The syntax tree of a module's source."""
     with _PARSE_LOCK:
-        return ast.parse(path.read_bytes())
+        return ast.parse(source)
 
 
 def _module_file(project_root: Path, name: str) -> Path | None:
