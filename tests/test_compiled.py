@@ -74,7 +74,7 @@ def test_a_stale_build_is_not_used_and_said_once(project: Path, monkeypatch):
     monkeypatch.delenv("IPMETRICS_COMPILED", raising=False)
     monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if not isinstance(f, compiled.CompiledFinder)])
     (project / "tasks/clean/text.py").write_text("Y = 3\n")
-    with pytest.warns(UserWarning, match="tasks/clean/text.py changed since it was compiled; `make setup`"):
+    with pytest.warns(UserWarning, match="tasks/clean/text.py changed since it was compiled; `python -m tasks.common.compiled`"):
         assert compiled.use_compiled(project / ".build" / "mypyc", project) is False
     assert not any(isinstance(f, compiled.CompiledFinder) for f in sys.meta_path)
 

@@ -96,7 +96,8 @@ def use_compiled(build_dir: Path = BUILD_DIR, root: Path = ROOT) -> bool:
     reason = stale_reason(build_dir, root)
     if reason is not None:
         if reason != "not built":
-            warnings.warn(f"compiled modules not used: {reason}; `make setup` compiles them again", stacklevel=2)
+            warnings.warn(f"compiled modules not used: {reason}; `python -m tasks.common.compiled` (or `make setup` after "
+                          "a change of source) compiles them again", stacklevel=2)
         return False
     sys.meta_path.insert(0, CompiledFinder(build_dir, root))
     return True
