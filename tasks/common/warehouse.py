@@ -268,7 +268,7 @@ class TableWriter:
         """The file of a partition about to be written (never one claimed before; `_write_file` checks it is new)."""
         path = self.folder(key) / "part-0.parquet"
         if key in self.written:
-            raise FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to")
+            raise _written_again(path)
         self.written.add(key)
         return path
 
@@ -384,7 +384,12 @@ def _new_folder(path: Path) -> None:
         path.parent.mkdir(parents=True)
     except FileExistsError:
         if path.exists():
-            raise FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to") from None
+            raise _written_again(path) from None
+
+
+def _written_again(path: Path) -> FileExistsError:
+    """The error of a partition's file about to be written a second time."""
+    return FileExistsError(f"{path} exists: a partition is written once, and a linked file is never written to")
 
 
 def write_table(df: pl.DataFrame, table: str, root: Path) -> None:

@@ -76,12 +76,12 @@ def _unanchored(pattern: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _window_prefilter() -> tuple[tuple[str, ...], PatternSet]:
-    """(names, set) of the window patterns that can be prefiltered; the others are always tried."""
+def _window_prefilter() -> tuple[tuple[str, ...], PatternSet, frozenset[str]]:
+    """(names, set) of the window patterns that can be prefiltered, and the others, which are always tried."""
     p = _patterns()
     unanchored = {name: _unanchored(_pattern_of(p[name])) for name in WINDOW_PATTERNS}
     names = tuple(name for name, bare in unanchored.items() if bare is not None)
-    return names, PatternSet([unanchored[name] or "" for name in names])
+    return names, PatternSet([unanchored[name] or "" for name in names]), frozenset(WINDOW_PATTERNS) - set(names)
 
 
 def _pattern_of(compiled: re.Pattern | tuple[re.Pattern, int | None]) -> str:
@@ -92,9 +92,8 @@ def _pattern_of(compiled: re.Pattern | tuple[re.Pattern, int | None]) -> str:
 @lru_cache(maxsize=64)  # the numbers of a sentence are read one after another
 def may_match(sentence: str) -> frozenset[str]:
     """The window patterns that may match at some number of the sentence (superset: a pattern left out cannot)."""
-    names, prefilter = _window_prefilter()
-    always = set(WINDOW_PATTERNS) - set(names)
-    return frozenset(always | {names[i] for i in prefilter.candidates(sentence)})
+    names, prefilter, always = _window_prefilter()
+    return always | {names[i] for i in prefilter.candidates(sentence)}
 
 
 def ends_with(before: tuple[re.Pattern, int | None], text: str) -> bool:

@@ -115,9 +115,7 @@ def statuses(facts: pl.DataFrame) -> list[str]:
 
 def indicator_names() -> pl.DataFrame:
     """indicator -> name_en, name_zh, category of the code list."""
-    codes = indicator_codes()
-    return pl.DataFrame({"indicator": list(codes), **{c: [row[c] for row in codes.values()] for c in ("name_en", "name_zh", "category")}},
-                        schema={"indicator": pl.String, "name_en": pl.String, "name_zh": pl.String, "category": pl.String})
+    return indicators_table().select(pl.col("code").alias("indicator"), "name_en", "name_zh", "category")
 
 
 def indicators_table() -> pl.DataFrame:
